@@ -21,8 +21,10 @@ export {
   type ScaleName,
 } from './seed.ts';
 export {
+  isRfc3339,
   isValidIsbn13,
   isValidRoom,
+  normalizeTimestamp,
   validateBookPatch,
   validateNewBook,
   validateNewChatMessage,

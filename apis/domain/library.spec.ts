@@ -84,6 +84,25 @@ describe('validation', () => {
     assert.equal(isValidIsbn13('9780306406158'), false);
     assert.equal(isValidIsbn13('978030640615'), false);
   });
+
+  it('accepts only real RFC 3339 instants and stores them in UTC', () => {
+    const library = Library.open({ scale: 0.01 });
+    try {
+      expectCode(
+        () => library.createBook(newBook({ publishedAt: '2024-02-30T00:00:00Z' })),
+        'invalid_argument',
+      );
+      expectCode(
+        () => library.createBook(newBook({ publishedAt: '2024-05-01' })),
+        'invalid_argument',
+      );
+      const book = library.createBook(newBook({ publishedAt: '2024-05-01T02:00:00+02:00' }));
+      assert.equal(book.publishedAt, '2024-05-01T00:00:00.000Z');
+      assert.equal(library.getBook(book.id).publishedAt, '2024-05-01T00:00:00.000Z');
+    } finally {
+      library.close();
+    }
+  });
 });
 
 describe('library', () => {

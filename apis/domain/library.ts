@@ -24,6 +24,7 @@ import type { Scale } from './seed.ts';
 import { LibraryStore } from './store.ts';
 import {
   isValidRoom,
+  normalizeTimestamp,
   validateBookPatch,
   validateNewBook,
   validateNewChatMessage,
@@ -156,7 +157,11 @@ export class Library {
 
   createBook(input: NewBook): Book {
     throwIfInvalid(validateNewBook(input));
-    const book: NewBook = { ...input, tags: [...input.tags] };
+    const book: NewBook = {
+      ...input,
+      tags: [...input.tags],
+      publishedAt: normalizeTimestamp(input.publishedAt),
+    };
     if (!this.store.getAuthor(book.authorId)) {
       throw invalidArgument([
         { field: 'authorId', description: `author ${book.authorId} does not exist` },
@@ -176,6 +181,7 @@ export class Library {
     for (const [key, value] of Object.entries(patch)) {
       if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
     }
+    next.publishedAt = normalizeTimestamp(next.publishedAt);
     if (patch.authorId !== undefined && patch.authorId !== current.authorId) {
       if (!this.store.getAuthor(patch.authorId)) {
         throw invalidArgument([

@@ -61,12 +61,33 @@ function checkInt(out: Violations, path: string, value: unknown, min: number, ma
   }
 }
 
+const RFC3339 =
+  /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:\d\d)$/;
+
+/** Strict RFC 3339 date-time: Date.parse alone accepts February 30 and rolls it over. */
+export function isRfc3339(value: string): boolean {
+  const m = RFC3339.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
+  const daysInMonth = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  return (
+    (month as number) >= 1 &&
+    (month as number) <= 12 &&
+    (day as number) >= 1 &&
+    (day as number) <= daysInMonth &&
+    (hour as number) < 24 &&
+    (minute as number) < 60 &&
+    (second as number) < 60
+  );
+}
+
+/** The stored form of a timestamp: UTC with millisecond precision, whatever offset came in. */
+export function normalizeTimestamp(value: string): string {
+  return new Date(value).toISOString();
+}
+
 function checkTimestamp(out: Violations, path: string, value: unknown): void {
-  if (
-    typeof value !== 'string' ||
-    Number.isNaN(Date.parse(value)) ||
-    !/^\d{4}-\d\d-\d\dT/.test(value)
-  ) {
+  if (typeof value !== 'string' || !isRfc3339(value)) {
     out.push({ field: path, description: 'must be an RFC 3339 timestamp' });
   }
 }

@@ -1,0 +1,93 @@
+// The HTTP/1.1 composition: one node:http server on which REST (express), GraphQL with and
+// without DataLoader (yoga) and the health endpoints live side by side. GraphQL is dispatched
+// before express so that its figures carry no express overhead.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Library } from './domain/index.ts';
+import { buildGraphQLServer } from './graphql/index.ts';
+import { buildRestApi } from './rest/index.ts';
+
+export interface HttpServerOptions {
+  logger?: Logger | undefined;
+}
+
+export interface HttpServer {
+  server: Server;
+  /** Starts listening; resolves with the bound port (pass 0 for an ephemeral one). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting, ends streams (SSE, WebSocket, subscriptions) and waits for sockets to close. */
+  close(options?: { graceMs?: number }): Promise<void>;
+  /** False once close() has begun; /readyz reports it. */
+  readonly ready: boolean;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export function buildHttpServer(library: Library, options: HttpServerOptions = {}): HttpServer {
+  const rest = buildRestApi(library, { logger: options.logger });
+  const graphql = buildGraphQLServer(library, { dataloader: true, graphqlEndpoint: '/graphql' });
+  const graphqlNaive = buildGraphQLServer(library, {
+    dataloader: false,
+    graphqlEndpoint: '/graphql-naive',
+  });
+  let ready = true;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (path === '/graphql' || path.startsWith('/graphql/')) {
+      void graphql(req, res);
+    } else if (path === '/graphql-naive' || path.startsWith('/graphql-naive/')) {
+      void graphqlNaive(req, res);
+    } else if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+    } else if (path === '/readyz') {
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'draining' });
+    } else {
+      rest.app(req, res);
+    }
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!rest.handleUpgrade(req, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    }
+  });
+
+  return {
+    server,
+    get ready() {
+      return ready;
+    },
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    async close({ graceMs = 5_000 } = {}) {
+      ready = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Ending subscriptions lets SSE responses and GraphQL subscriptions finish normally.
+      library.events.close();
+      await rest.close();
+      await Promise.all([graphql.dispose(), graphqlNaive.dispose()]);
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// The wirebench command line: `wirebench serve` today; shootout, report, compare, inspect and
+// evolve join it as they land. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Library, parseScale, type Scale } from '../apis/domain/index.ts';
+import { buildHttpServer } from '../apis/http-server.ts';
+import { createLogger } from '../apis/logger.ts';
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError('must be a port number (0-65535)');
+  }
+  return port;
+}
+
+function parseSeed(text: string): number {
+  const seed = Number(text);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError('must be an integer');
+  return seed;
+}
+
+function parseScaleOption(text: string): Scale {
+  try {
+    return parseScale(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  db?: string;
+  seed: number;
+  scale: Scale;
+  logLevel: string;
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const logger = createLogger(flags.logLevel);
+  const started = Date.now();
+  const library = Library.open({ file: flags.db, seed: flags.seed, scale: flags.scale });
+  logger.info(
+    { seed: flags.seed, scale: flags.scale, db: flags.db ?? ':memory:', ms: Date.now() - started },
+    'library opened',
+  );
+  const http = buildHttpServer(library, { logger });
+  const port = await http.listen(flags.port, flags.host);
+  const base = `http://${flags.host}:${port}`;
+  logger.info(
+    {
+      rest: `${base}/v1`,
+      graphql: `${base}/graphql`,
+      graphqlNaive: `${base}/graphql-naive`,
+      docs: `${base}/docs`,
+    },
+    'serving HTTP/1.1',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    http
+      .close()
+      .then(() => {
+        library.close();
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('wirebench')
+    .description(
+      'API protocol shootouts: one library domain over REST, GraphQL, gRPC, gRPC-Web and Connect',
+    )
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+
+  program
+    .command('serve')
+    .description('serve the library over every protocol')
+    .addOption(
+      new Option('--port <port>', 'HTTP/1.1 port (REST, GraphQL)')
+        .env('WIREBENCH_PORT')
+        .default(8080)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option('--host <host>', 'address to bind').env('WIREBENCH_HOST').default('127.0.0.1'),
+    )
+    .addOption(new Option('--db <file>', 'SQLite file (default: in memory)').env('WIREBENCH_DB'))
+    .addOption(
+      new Option('--seed <n>', 'dataset seed')
+        .env('WIREBENCH_SEED')
+        .default(42)
+        .argParser(parseSeed),
+    )
+    .addOption(
+      new Option('--scale <scale>', 'dataset scale: small, default, large or a multiplier')
+        .env('WIREBENCH_SCALE')
+        .default('default' as Scale)
+        .argParser(parseScaleOption),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'pino log level')
+        .env('WIREBENCH_LOG_LEVEL')
+        .default('info'),
+    )
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+
+  return program;
+}
+
+/** Parses argv and runs the chosen command; errors print a message, never a stack. */
+export async function run(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1]?.endsWith('cli/main.ts')) await run(process.argv);
