@@ -1,16 +1,26 @@
 // The HTTP/1.1 composition: one node:http server on which REST (express), GraphQL with and
-// without DataLoader (yoga) and the health endpoints live side by side. GraphQL is dispatched
-// before express so that its figures carry no express overhead.
+// without DataLoader (yoga), Connect and gRPC-Web (connect-node) and the health endpoints live
+// side by side. Each protocol is dispatched by path before express, so that GraphQL and
+// Connect figures carry no express overhead; `parts` leaves protocols out (serve --only).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { buildConnectHandler, type ConnectHandler } from './connect/index.ts';
 import type { Library } from './domain/index.ts';
 import { buildGraphQLServer } from './graphql/index.ts';
 import { buildRestApi } from './rest/index.ts';
 
+export interface HttpServerParts {
+  rest: boolean;
+  graphql: boolean;
+  connect: boolean;
+}
+
 export interface HttpServerOptions {
   logger?: Logger | undefined;
+  /** Which protocols to serve; all of them by default. */
+  parts?: Partial<HttpServerParts> | undefined;
 }
 
 export interface HttpServer {
@@ -23,40 +33,62 @@ export interface HttpServer {
   readonly ready: boolean;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+const NOT_FOUND = {
+  type: 'urn:wirebench:problem:not_found',
+  title: 'Not Found',
+  status: 404,
+  code: 'not_found',
+  detail: 'no such path on this server',
+};
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  type = 'application/json',
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json',
+    'content-type': type,
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
 }
 
 export function buildHttpServer(library: Library, options: HttpServerOptions = {}): HttpServer {
-  const rest = buildRestApi(library, { logger: options.logger });
-  const graphql = buildGraphQLServer(library, { dataloader: true, graphqlEndpoint: '/graphql' });
-  const graphqlNaive = buildGraphQLServer(library, {
-    dataloader: false,
-    graphqlEndpoint: '/graphql-naive',
-  });
+  const parts: HttpServerParts = { rest: true, graphql: true, connect: true, ...options.parts };
+  const rest = parts.rest ? buildRestApi(library, { logger: options.logger }) : undefined;
+  const graphql = parts.graphql
+    ? buildGraphQLServer(library, { dataloader: true, graphqlEndpoint: '/graphql' })
+    : undefined;
+  const graphqlNaive = parts.graphql
+    ? buildGraphQLServer(library, { dataloader: false, graphqlEndpoint: '/graphql-naive' })
+    : undefined;
+  const connect: ConnectHandler | undefined = parts.connect
+    ? buildConnectHandler(library, { logger: options.logger })
+    : undefined;
   let ready = true;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (path === '/graphql' || path.startsWith('/graphql/')) {
+    if (connect?.matches(req)) {
+      connect(req, res);
+    } else if (graphql && (path === '/graphql' || path.startsWith('/graphql/'))) {
       void graphql(req, res);
-    } else if (path === '/graphql-naive' || path.startsWith('/graphql-naive/')) {
+    } else if (graphqlNaive && (path === '/graphql-naive' || path.startsWith('/graphql-naive/'))) {
       void graphqlNaive(req, res);
     } else if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
       sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'draining' });
-    } else {
+    } else if (rest) {
       rest.app(req, res);
+    } else {
+      sendJson(res, 404, NOT_FOUND, 'application/problem+json');
     }
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!rest.handleUpgrade(req, socket, head)) {
+    if (!rest?.handleUpgrade(req, socket, head)) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     }
   });
@@ -80,9 +112,11 @@ export function buildHttpServer(library: Library, options: HttpServerOptions = {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Ending subscriptions lets SSE responses and GraphQL subscriptions finish normally.
+      // Connect calls first, so that their streams end UNAVAILABLE rather than OK.
+      connect?.close();
       library.events.close();
-      await rest.close();
-      await Promise.all([graphql.dispose(), graphqlNaive.dispose()]);
+      await rest?.close();
+      await Promise.all([graphql?.dispose(), graphqlNaive?.dispose()]);
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       timer.unref();

@@ -3,8 +3,8 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Library, parseScale, type Scale } from '../apis/domain/index.ts';
-import { buildHttpServer } from '../apis/http-server.ts';
 import { createLogger } from '../apis/logger.ts';
+import { DEFAULT_PORTS, SERVE_GROUPS, type ServeGroup, startServers } from '../apis/servers.ts';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -30,7 +30,10 @@ function parseScaleOption(text: string): Scale {
 
 interface ServeFlags {
   port: number;
+  h2Port: number;
+  grpcPort: number;
   host: string;
+  only?: ServeGroup;
   db?: string;
   seed: number;
   scale: Scale;
@@ -45,17 +48,30 @@ async function serve(flags: ServeFlags): Promise<void> {
     { seed: flags.seed, scale: flags.scale, db: flags.db ?? ':memory:', ms: Date.now() - started },
     'library opened',
   );
-  const http = buildHttpServer(library, { logger });
-  const port = await http.listen(flags.port, flags.host);
-  const base = `http://${flags.host}:${port}`;
+  const servers = await startServers(library, {
+    host: flags.host,
+    httpPort: flags.port,
+    h2Port: flags.h2Port,
+    grpcPort: flags.grpcPort,
+    only: flags.only,
+    logger,
+  });
+  const { http, h2, grpc } = servers.ports;
+  const h1 = http === undefined ? undefined : `http://${flags.host}:${http}`;
+  const only = flags.only;
   logger.info(
     {
-      rest: `${base}/v1`,
-      graphql: `${base}/graphql`,
-      graphqlNaive: `${base}/graphql-naive`,
-      docs: `${base}/docs`,
+      only: only ?? 'all',
+      ports: servers.ports,
+      ...(h1 && (!only || only === 'rest') ? { rest: `${h1}/v1`, docs: `${h1}/docs` } : {}),
+      ...(h1 && (!only || only === 'graphql')
+        ? { graphql: `${h1}/graphql`, graphqlNaive: `${h1}/graphql-naive` }
+        : {}),
+      ...(h1 && (!only || only === 'connect') ? { connectH1: h1 } : {}),
+      ...(h2 !== undefined ? { connectH2: `http://${flags.host}:${h2}` } : {}),
+      ...(grpc !== undefined ? { grpc: `${flags.host}:${grpc}` } : {}),
     },
-    'serving HTTP/1.1',
+    'serving',
   );
 
   let stopping = false;
@@ -66,7 +82,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'draining');
-    http
+    servers
       .close()
       .then(() => {
         library.close();
@@ -96,10 +112,30 @@ export function buildProgram(): Command {
     .command('serve')
     .description('serve the library over every protocol')
     .addOption(
-      new Option('--port <port>', 'HTTP/1.1 port (REST, GraphQL)')
+      new Option('--port <port>', 'HTTP/1.1 port (REST, GraphQL, Connect, gRPC-Web)')
         .env('WIREBENCH_PORT')
-        .default(8080)
+        .default(DEFAULT_PORTS.http)
         .argParser(parsePort),
+    )
+    .addOption(
+      new Option(
+        '--h2-port <port>',
+        'HTTP/2 cleartext port (Connect, gRPC, gRPC-Web on connect-node)',
+      )
+        .env('WIREBENCH_H2_PORT')
+        .default(DEFAULT_PORTS.h2)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option('--grpc-port <port>', 'grpc-js port')
+        .env('WIREBENCH_GRPC_PORT')
+        .default(DEFAULT_PORTS.grpc)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option('--only <protocol>', 'serve one protocol implementation alone')
+        .env('WIREBENCH_ONLY')
+        .choices(SERVE_GROUPS),
     )
     .addOption(
       new Option('--host <host>', 'address to bind').env('WIREBENCH_HOST').default('127.0.0.1'),
