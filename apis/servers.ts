@@ -7,6 +7,7 @@ import { buildConnectH2Server, type ConnectH2Server } from './connect/index.ts';
 import type { Library } from './domain/index.ts';
 import { buildGrpcServer, DEFAULT_GRPC_PORT, type GrpcServer } from './grpc/index.ts';
 import { buildHttpServer, type HttpServer } from './http-server.ts';
+import { buildMetricsServer, type MetricsServer } from './metrics.ts';
 
 /** What `--only` accepts: one implementation of one or more protocols. */
 export const SERVE_GROUPS = ['rest', 'graphql', 'connect', 'grpc'] as const;
@@ -19,13 +20,15 @@ export interface ServeConfig {
   httpPort: number;
   h2Port: number;
   grpcPort: number;
+  /** Prometheus metrics port; no metrics server when absent. */
+  metricsPort?: number | undefined;
   only?: ServeGroup | undefined;
   logger?: Logger | undefined;
 }
 
 export interface RunningServers {
   /** Bound ports of the servers that run (0 or absent ones are not running). */
-  ports: { http?: number; h2?: number; grpc?: number };
+  ports: { http?: number; h2?: number; grpc?: number; metrics?: number };
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -40,12 +43,13 @@ export async function startServers(library: Library, config: ServeConfig): Promi
   let http: HttpServer | undefined;
   let h2: ConnectH2Server | undefined;
   let grpc: GrpcServer | undefined;
+  let metrics: MetricsServer | undefined;
   const close = async (options?: { graceMs?: number }) => {
     // The HTTP servers abort their Connect calls synchronously as close() begins; ending the
     // subscriptions next lets every other stream (SSE, GraphQL, grpc-js) finish with OK.
     const pending = [http?.close(options), h2?.close(options)];
     library.events.close();
-    pending.push(grpc?.close(options));
+    pending.push(grpc?.close(options), metrics?.close());
     await Promise.all(pending);
   };
   try {
@@ -68,6 +72,10 @@ export async function startServers(library: Library, config: ServeConfig): Promi
         onInternalError: (err) => config.logger?.error({ err }, 'grpc internal error'),
       });
       ports.grpc = await grpc.listen(config.host, config.grpcPort);
+    }
+    if (config.metricsPort !== undefined) {
+      metrics = buildMetricsServer(library);
+      ports.metrics = await metrics.listen(config.metricsPort, config.host);
     }
   } catch (err) {
     await close({ graceMs: 0 });

@@ -32,6 +32,7 @@ interface ServeFlags {
   port: number;
   h2Port: number;
   grpcPort: number;
+  metricsPort?: number;
   host: string;
   only?: ServeGroup;
   db?: string;
@@ -53,6 +54,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     httpPort: flags.port,
     h2Port: flags.h2Port,
     grpcPort: flags.grpcPort,
+    metricsPort: flags.metricsPort,
     only: flags.only,
     logger,
   });
@@ -130,6 +132,11 @@ export function buildProgram(): Command {
       new Option('--grpc-port <port>', 'grpc-js port')
         .env('WIREBENCH_GRPC_PORT')
         .default(DEFAULT_PORTS.grpc)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option('--metrics-port <port>', 'serve Prometheus metrics (/metrics) on this port')
+        .env('WIREBENCH_METRICS_PORT')
         .argParser(parsePort),
     )
     .addOption(

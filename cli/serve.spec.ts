@@ -131,18 +131,28 @@ describe('wirebench serve', () => {
     assert.ok(logs.some((l) => l.msg === 'stopped'));
   });
 
-  it('serves one protocol alone with --only', async () => {
-    const { child, ready } = startServe(['--only', 'graphql', '--port', '0', '--scale', 'small']);
+  it('serves one protocol alone with --only, and Prometheus metrics on their own port', async () => {
+    const { child, ready } = startServe([
+      ...['--only', 'graphql', '--port', '0', '--metrics-port', '0', '--scale', 'small'],
+    ]);
     children.push(child);
     const { ports } = await ready;
-    assert.deepEqual(Object.keys(ports ?? {}), ['http']);
+    assert.deepEqual(Object.keys(ports ?? {}).sort(), ['http', 'metrics']);
     const base = `http://127.0.0.1:${ports?.http}`;
+    const scrape = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${ports?.metrics}/metrics`)).text();
+      assert.match(text, /^nodejs_eventloop_lag_p99_seconds /m);
+      assert.match(text, /^process_cpu_seconds_total /m);
+      return Number(/^wirebench_store_queries_total (\d+)/m.exec(text)?.[1]);
+    };
+    const queriesBefore = await scrape();
     const gql = await fetch(`${base}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ book(id: 2) { id } }' }),
     });
     assert.equal(gql.status, 200);
+    assert.equal(await scrape(), queriesBefore + 1, 'one store query for one book');
     const rest = await fetch(`${base}/v1/books/2`);
     assert.equal(rest.status, 404, 'REST is not served');
     assert.equal(rest.headers.get('content-type'), 'application/problem+json');

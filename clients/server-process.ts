@@ -1,0 +1,123 @@
+// Starts `wirebench serve` as a child process on ephemeral ports and reports its endpoints.
+// Clients and benchmarks reach the servers only over the network, as a real user would; this
+// is the one way they start one.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Endpoints } from './contract.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+export interface ServerProcessOptions {
+  /** `serve --only`: one implementation alone. */
+  only?: 'rest' | 'graphql' | 'connect' | 'grpc' | undefined;
+  seed?: number | undefined;
+  scale?: string | undefined;
+  host?: string | undefined;
+  /** Also serve Prometheus metrics on an ephemeral port (`ports.metrics`). */
+  metrics?: boolean | undefined;
+  /** Prefix the command, e.g. ['taskset', '-c', '0'] to pin the server to a core. */
+  wrapper?: string[] | undefined;
+  /** Extra environment for the server. */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** How long to wait for the server to report its ports. */
+  startTimeoutMs?: number | undefined;
+}
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly endpoints: Endpoints;
+  readonly ports: { http?: number; h2?: number; grpc?: number; metrics?: number };
+  /** Sends SIGTERM, waits for the exit (SIGKILL after `graceMs`) and returns the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+interface ServingLine {
+  msg?: string;
+  ports?: { http?: number; h2?: number; grpc?: number; metrics?: number };
+}
+
+export async function startServerProcess(
+  options: ServerProcessOptions = {},
+): Promise<ServerProcess> {
+  const host = options.host ?? '127.0.0.1';
+  const args = [
+    '--import',
+    'tsx',
+    'cli/main.ts',
+    'serve',
+    ...['--host', host, '--port', '0', '--h2-port', '0', '--grpc-port', '0'],
+    ...['--seed', String(options.seed ?? 42), '--scale', options.scale ?? 'small'],
+    ...['--log-level', 'info'],
+    ...(options.only ? ['--only', options.only] : []),
+    ...(options.metrics ? ['--metrics-port', '0'] : []),
+  ];
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args];
+  const child = spawn(command as string, commandArgs, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+
+  const stop = async (graceMs = 5_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const [code] = await exited;
+    clearTimeout(timer);
+    lines.close();
+    return code;
+  };
+
+  try {
+    const serving = await new Promise<ServingLine>((resolvePorts, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`serve did not report its ports within ${timeoutMs} ms: ${stderr}`)),
+        timeoutMs,
+      );
+      lines.on('line', (line) => {
+        let entry: ServingLine;
+        try {
+          entry = JSON.parse(line) as ServingLine;
+        } catch {
+          return;
+        }
+        if (entry.msg === 'serving') {
+          clearTimeout(timer);
+          resolvePorts(entry);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`serve exited with code ${code} before serving: ${stderr}`));
+      });
+    });
+    // Keep draining stdout so that the server never blocks on a full pipe.
+    lines.on('line', () => {});
+    const ports = serving.ports ?? {};
+    return {
+      child,
+      pid: child.pid as number,
+      ports,
+      endpoints: {
+        http: `http://${host}:${ports.http ?? 0}`,
+        h2: `http://${host}:${ports.h2 ?? 0}`,
+        grpc: `${host}:${ports.grpc ?? 0}`,
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop(0);
+    throw err;
+  }
+}
