@@ -1,0 +1,135 @@
+// Scenarios are data: one JSON file each in this folder (name, pattern, call mode, the client
+// operation it drives and its parameters). Adding a case is adding a file; an operation that
+// does not exist yet is the only thing that needs code (operations.ts).
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const SCENARIO_DIR = import.meta.dirname;
+
+export type ScenarioMode = 'unary' | 'server-stream' | 'client-stream' | 'bidi';
+export const OPERATIONS = [
+  'getBook',
+  'writeCycle',
+  'listBooks',
+  'authorTree',
+  'exportCatalog',
+  'streamCatalog',
+  'watchReviews',
+  'importReviews',
+  'chat',
+] as const;
+export type OperationName = (typeof OPERATIONS)[number];
+
+export interface Scenario {
+  name: string;
+  pattern: string;
+  description: string;
+  mode: ScenarioMode;
+  operation: OperationName;
+  params: Record<string, unknown>;
+  /** Also measured as server-only capacity with pre-encoded requests. */
+  capacity: boolean;
+  /** Variants that cannot run it, with the reason a report prints as n/a. */
+  notApplicable: Record<string, string>;
+  profiles: ('quick' | 'full')[];
+}
+
+const MODES: readonly ScenarioMode[] = ['unary', 'server-stream', 'client-stream', 'bidi'];
+
+function fail(file: string, message: string): never {
+  throw new Error(`bench/scenarios/${file}: ${message}`);
+}
+
+/** Validates one scenario document; throws with the file name on anything unexpected. */
+export function parseScenario(file: string, raw: unknown): Scenario {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(file, 'must be an object');
+  const doc = raw as Record<string, unknown>;
+  const known = [
+    'name',
+    'pattern',
+    'description',
+    'mode',
+    'operation',
+    'params',
+    'capacity',
+    'notApplicable',
+    'profiles',
+  ];
+  for (const key of Object.keys(doc))
+    if (!known.includes(key)) fail(file, `unknown field "${key}"`);
+  const str = (key: string) => {
+    if (typeof doc[key] !== 'string' || doc[key] === '')
+      fail(file, `"${key}" must be a non-empty string`);
+    return doc[key] as string;
+  };
+  const name = str('name');
+  if (`${name}.json` !== file) fail(file, `"name" must match the file name`);
+  const mode = str('mode') as ScenarioMode;
+  if (!MODES.includes(mode)) fail(file, `"mode" must be one of ${MODES.join(', ')}`);
+  const operation = str('operation') as OperationName;
+  if (!(OPERATIONS as readonly string[]).includes(operation)) {
+    fail(file, `"operation" must be one of ${OPERATIONS.join(', ')}`);
+  }
+  const params = doc.params ?? {};
+  if (typeof params !== 'object' || params === null || Array.isArray(params))
+    fail(file, '"params" must be an object');
+  const notApplicable = doc.notApplicable ?? {};
+  if (typeof notApplicable !== 'object' || notApplicable === null)
+    fail(file, '"notApplicable" must be an object');
+  const profiles = doc.profiles ?? ['full'];
+  if (!Array.isArray(profiles) || profiles.some((p) => p !== 'quick' && p !== 'full')) {
+    fail(file, '"profiles" must list quick and/or full');
+  }
+  return {
+    name,
+    pattern: str('pattern'),
+    description: str('description'),
+    mode,
+    operation,
+    params: params as Record<string, unknown>,
+    capacity: doc.capacity === true,
+    notApplicable: notApplicable as Record<string, string>,
+    profiles: profiles as ('quick' | 'full')[],
+  };
+}
+
+/** Every scenario in the folder, in a stable order (the order of the patterns in DESIGN.md). */
+export function loadScenarios(dir = SCENARIO_DIR): Scenario[] {
+  const order = [
+    'crud-read',
+    'crud-write',
+    'list',
+    'nested-naive',
+    'nested-batched',
+    'large-payload',
+    'large-payload-stream',
+    'server-stream',
+    'client-stream',
+    'bidi',
+  ];
+  const scenarios = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((file) => parseScenario(file, JSON.parse(readFileSync(join(dir, file), 'utf8'))));
+  const rank = (s: Scenario) => (order.includes(s.name) ? order.indexOf(s.name) : order.length);
+  return scenarios.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+}
+
+/** Selects scenarios by exact names or regular expressions (`--scenarios 'nested-.*,crud-read'`). */
+export function selectScenarios(
+  all: Scenario[],
+  patterns: string[] | undefined,
+  profile: 'quick' | 'full',
+): Scenario[] {
+  if (!patterns || patterns.length === 0) return all.filter((s) => s.profiles.includes(profile));
+  const regexes = patterns.map((p) => new RegExp(`^(?:${p})$`));
+  const chosen = all.filter((s) => regexes.some((r) => r.test(s.name)));
+  const unmatched = patterns.filter((_, i) => !all.some((s) => regexes[i]?.test(s.name)));
+  if (unmatched.length > 0) {
+    throw new Error(
+      `no scenario matches ${unmatched.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return chosen;
+}
