@@ -184,7 +184,6 @@ function describeFaults(v: Variant) {
     assert.equal(err.code, Code.DeadlineExceeded);
     // The client enforces its own deadline too and which side ends first is a race, so the
     // server's own enforcement is proven by the raw-HTTP deadline tests of http.spec.ts.
-    console.log('DBG', index, recorder.calls.slice(index - 2));
     await endedCall(index, 'WatchReviews');
     await waitFor(() => library.events.subscriberCount() === 0, 'the subscriber to end');
   });

@@ -8,7 +8,10 @@ import {
   type ServiceImpl,
 } from '@connectrpc/connect';
 import type { Logger } from 'pino';
-import { LibraryService } from '../../schemas/gen/es/library/v1/library_pb.ts';
+import {
+  file_library_v1_library,
+  LibraryService,
+} from '../../schemas/gen/es/library/v1/library_pb.ts';
 import type { Library } from '../domain/index.ts';
 import {
   createFieldPathMapper,
@@ -16,6 +19,7 @@ import {
   toConnectError,
   toSnakeCasePath,
 } from './errors.ts';
+import { registerReflection } from './reflection.ts';
 import { createLibraryService } from './service.ts';
 
 type MethodName = keyof typeof LibraryService.method;
@@ -87,7 +91,10 @@ function translateErrors(
   return wrapped as unknown as ServiceImpl<typeof LibraryService>;
 }
 
-/** The router function for connectNodeAdapter (or any other connect-es server adapter). */
+/**
+ * The router function for connectNodeAdapter (or any other connect-es server adapter):
+ * LibraryService and the gRPC server reflection that describes it.
+ */
 export function buildConnectRoutes(
   library: Library,
   options: ConnectRoutesOptions = {},
@@ -95,5 +102,6 @@ export function buildConnectRoutes(
   const service = translateErrors(createLibraryService(library), options);
   return (router) => {
     router.service(LibraryService, service);
+    registerReflection(router, [file_library_v1_library]);
   };
 }

@@ -14,6 +14,7 @@ import {
   type NodeServerResponse,
   withCors,
 } from './cors.ts';
+import { REFLECTION_SERVICES } from './reflection.ts';
 import { buildConnectRoutes, type ConnectRoutesOptions } from './routes.ts';
 
 const MiB = 1024 * 1024;
@@ -39,9 +40,19 @@ export const CONNECT_LIMITS = {
 /** Every RPC of the service lives under this path; the HTTP/1.1 composition dispatches on it. */
 export const CONNECT_PATH_PREFIX = `/${LibraryService.typeName}/`;
 
+/**
+ * Reflection is dispatched to connect-node on HTTP/1.1 too, so that a client trying it there
+ * gets connect-node's answer to a bidi call over HTTP/1.1 (505) rather than a REST 404.
+ */
+const PATH_PREFIXES = [
+  CONNECT_PATH_PREFIX,
+  ...REFLECTION_SERVICES.map((service) => `/${service.typeName}/`),
+];
+
 /** True when a request (an RPC or its CORS preflight) belongs to the Connect handler. */
 export function isConnectRequest(req: { url?: string | undefined }): boolean {
-  return (req.url ?? '').startsWith(CONNECT_PATH_PREFIX);
+  const url = req.url ?? '';
+  return PATH_PREFIXES.some((prefix) => url.startsWith(prefix));
 }
 
 export interface ConnectServerOptions extends ConnectRoutesOptions {
