@@ -5,6 +5,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Library, parseScale, type Scale } from '../apis/domain/index.ts';
 import { createLogger } from '../apis/logger.ts';
 import { DEFAULT_PORTS, SERVE_GROUPS, type ServeGroup, startServers } from '../apis/servers.ts';
+import { addInspectCommand } from './inspect.ts';
+import { registerShootoutCommand } from './shootout.ts';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -168,6 +170,9 @@ export function buildProgram(): Command {
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });
+
+  addInspectCommand(program);
+  registerShootoutCommand(program);
 
   return program;
 }

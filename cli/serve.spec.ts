@@ -12,7 +12,7 @@ import { LibraryServiceClient } from '../schemas/gen/pbjs/library_grpc_pb.ts';
 
 interface LogLine {
   msg?: string;
-  ports?: { http?: number; h2?: number; grpc?: number };
+  ports?: { http?: number; h2?: number; grpc?: number; metrics?: number };
   [key: string]: unknown;
 }
 

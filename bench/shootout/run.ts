@@ -1,0 +1,783 @@
+// The shootout: for each protocol implementation a fresh server process (`serve --only`),
+// pinned to its own core with the load on the other; every variant it serves driven through
+// every selected scenario with the shared clients (end to end), crud-read also as server-only
+// capacity with pre-encoded requests beside the bare hello-world ceiling of the same stack, all
+// repeated so that every figure has a spread. Raw results only: rendering is reports/' job.
+
+import type { LibraryClient, Variant } from '../../clients/contract.ts';
+import { createClient } from '../../clients/index.ts';
+import { type ServerProcess, startServerProcess } from '../../clients/server-process.ts';
+import { runAutocannon } from '../capacity/autocannon.ts';
+import { runH2Load } from '../capacity/h2-generator.ts';
+import { compareWithH2load } from '../capacity/h2load.ts';
+import { buildCrudReadRequests, transportOf } from '../capacity/requests.ts';
+import type { CapacityResult } from '../capacity/result.ts';
+import {
+  type CeilingStack,
+  ceilingStackOf,
+  startCeiling,
+  transportOfStack,
+} from '../ceilings/index.ts';
+import { runClosedLoop } from '../load/closed-loop.ts';
+import {
+  decodeHistogram,
+  encodeHistogram,
+  type LatencySummary,
+  mergeHistograms,
+  spread,
+} from '../load/histogram.ts';
+import { runOpenLoop } from '../load/open-loop.ts';
+import { describePinning, GENERATOR_CORE, pinSelf, serverWrapper } from '../load/pinning.ts';
+import { classifyBottleneck, sampleProcess, sampleSelf } from '../load/process-stats.ts';
+import type { Scenario } from '../scenarios/index.ts';
+import { type OperationContext, prepareOperation } from '../scenarios/operations.ts';
+import { runChat, runServerStream } from '../scenarios/streams.ts';
+import { captureEnvironment } from './environment.ts';
+import {
+  type BidiFigures,
+  type Bottleneck,
+  type CapacityFigures,
+  type CeilingResult,
+  type ClosedLoopFigures,
+  createRunId,
+  type H2loadCheck,
+  type LatencyFigures,
+  type MicroResult,
+  type OpenLoopFigures,
+  RESULTS_SCHEMA,
+  type ScenarioResult,
+  type ServerFigures,
+  type ShootoutResults,
+  type Spread,
+  type StreamFigures,
+} from './results.ts';
+import { scrapeMetrics } from './server-metrics.ts';
+import { evaluateThresholds, type Threshold, type ThresholdMetric } from './thresholds.ts';
+
+export type ServerGroup = 'rest' | 'graphql' | 'connect' | 'grpc';
+
+export function serverGroupOf(variant: Variant): ServerGroup {
+  if (variant === 'rest' || variant === 'graphql' || variant === 'grpc') return variant;
+  return 'connect';
+}
+
+export interface ShootoutOptions {
+  profile: 'quick' | 'full';
+  variants: Variant[];
+  scenarios: Scenario[];
+  concurrency: number[];
+  /** Open-loop arrival rate (ops/s) for crud-read; default: half of the variant's measured capacity. */
+  rate: number | undefined;
+  openLoop: boolean;
+  durationMs: number;
+  warmupMs: number;
+  repeat: number;
+  seed: number;
+  scale: string;
+  capacity: { enabled: boolean; h1Connections: number; h2Connections: number; h2Streams: number };
+  ceilings: boolean;
+  h2loadCheck: boolean;
+  micro: ((log: (line: string) => void) => Promise<MicroResult[]>) | undefined;
+  thresholds: Threshold[];
+  argv: string[];
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface ProgressEvent {
+  step: string;
+  done: number;
+  total: number;
+}
+
+const FAIRNESS = [
+  'same dataset (seed, scale) on every server',
+  'one fresh server process per protocol implementation (serve --only), pinned to its own core where taskset exists; load on the other core',
+  'same concurrency, durations, warm-up (discarded) and repetitions for every variant',
+  'every client returns the same domain data (clients/contract.spec.ts)',
+  'server-only capacity uses pre-encoded requests and is read against the bare hello-world of the same stack, measured in the same run',
+];
+
+function latencyFigures(histograms: string[], summaries: LatencySummary[]): LatencyFigures {
+  const pick = (key: keyof LatencySummary) =>
+    spread(summaries.map((s) => s[key]).filter((v) => Number.isFinite(v)));
+  return {
+    p50: pick('p50'),
+    p90: pick('p90'),
+    p99: pick('p99'),
+    p999: pick('p999'),
+    max: pick('max'),
+    histogram: encodeHistogram(mergeHistograms(histograms)),
+  };
+}
+
+function summarizeEncoded(encoded: string): LatencySummary {
+  const h = decodeHistogram(encoded);
+  const ms = (v: number) => v / 1_000;
+  return {
+    count: h.totalCount,
+    min: ms(h.minNonZeroValue),
+    mean: ms(h.mean),
+    stdev: ms(h.stdDeviation),
+    p50: ms(h.getValueAtPercentile(50)),
+    p75: ms(h.getValueAtPercentile(75)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p97_5: ms(h.getValueAtPercentile(97.5)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    p9999: ms(h.getValueAtPercentile(99.99)),
+    max: ms(h.maxValue),
+  };
+}
+
+function worstBottleneck(list: Bottleneck[]): Bottleneck {
+  if (list.includes('generator')) return 'generator';
+  if (list.includes('server')) return 'server';
+  return list.length > 0 ? 'neither' : 'unknown';
+}
+
+function addErrors(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [code, n] of Object.entries(from)) into[code] = (into[code] ?? 0) + n;
+}
+
+function emptyResult(variant: Variant, scenario: Scenario, itemsPerOp = 1): ScenarioResult {
+  return {
+    variant,
+    scenario: scenario.name,
+    status: 'ok',
+    closedLoop: [],
+    openLoop: undefined,
+    capacity: undefined,
+    wire: undefined,
+    stream: undefined,
+    bidi: undefined,
+    itemsPerOp,
+  };
+}
+
+/** Why a variant cannot run a scenario, or undefined when it can. */
+export function notApplicableReason(scenario: Scenario, client: LibraryClient): string | undefined {
+  const declared = scenario.notApplicable[client.variant];
+  if (declared) return declared;
+  const capability =
+    scenario.mode === 'server-stream'
+      ? client.capabilities.serverStream
+      : scenario.mode === 'client-stream'
+        ? client.capabilities.clientStream
+        : scenario.mode === 'bidi'
+          ? client.capabilities.bidi
+          : client.capabilities.unary;
+  return capability.supported ? undefined : capability.reason;
+}
+
+interface Context {
+  options: ShootoutOptions;
+  server: ServerProcess;
+  metricsUrl: string | undefined;
+  warnings: string[];
+}
+
+async function measureClosedLoop(
+  ctx: Context,
+  op: (worker: number) => Promise<void>,
+  concurrency: number,
+): Promise<ClosedLoopFigures> {
+  const { options, server, metricsUrl } = ctx;
+  const reps: {
+    throughput: number;
+    summary: LatencySummary;
+    histogram: string;
+    errors: Record<string, number>;
+    ops: number;
+    server:
+      | { cpuMsPerOp: number; util: number; rssMiB: number; eld: number; queriesPerOp: number }
+      | undefined;
+    generatorUtil: number;
+    bottleneck: Bottleneck;
+  }[] = [];
+  for (let r = 0; r < options.repeat; r++) {
+    // The warm-up is a separate, discarded run on the same client, so that the samplers and
+    // the metric scrapes bracket the measured window exactly.
+    if (options.warmupMs > 0) {
+      await runClosedLoop({ concurrency, warmupMs: 0, durationMs: options.warmupMs, op });
+    }
+    const before = metricsUrl ? await scrapeMetrics(metricsUrl) : undefined;
+    const serverSampler = await sampleProcess(server.pid).catch(() => undefined);
+    const self = sampleSelf();
+    const result = await runClosedLoop({
+      concurrency,
+      warmupMs: 0,
+      durationMs: options.durationMs,
+      op,
+    });
+    const generator = await self.stop();
+    const serverStats = await serverSampler?.stop();
+    const after = metricsUrl ? await scrapeMetrics(metricsUrl) : undefined;
+    const totalOps = result.ops + result.errorCount + result.unfinished;
+    reps.push({
+      throughput: result.throughput,
+      summary: result.latency,
+      histogram: result.histogram,
+      errors: result.errors,
+      ops: result.ops,
+      generatorUtil: generator.utilisation,
+      bottleneck: classifyBottleneck({
+        serverUtil: serverStats?.utilisation ?? 0,
+        generatorUtil: generator.utilisation,
+      }),
+      server:
+        serverStats && totalOps > 0
+          ? {
+              cpuMsPerOp: (serverStats.cpuSeconds * 1_000) / totalOps,
+              util: serverStats.utilisation,
+              rssMiB: serverStats.peakRssBytes / 2 ** 20,
+              eld: after?.eventLoopDelayP99Ms ?? Number.NaN,
+              queriesPerOp:
+                before && after
+                  ? (after.storeQueries - before.storeQueries) / totalOps
+                  : Number.NaN,
+            }
+          : undefined,
+    });
+  }
+  const errors: Record<string, number> = {};
+  for (const rep of reps) addErrors(errors, rep.errors);
+  const withServer = reps.map((r) => r.server).filter((s) => s !== undefined);
+  const serverFigures: ServerFigures | undefined =
+    withServer.length > 0
+      ? {
+          cpuMsPerOp: spread(withServer.map((s) => s.cpuMsPerOp)),
+          cpuUtilisation: spread(withServer.map((s) => s.util)),
+          rssMiB: spread(withServer.map((s) => s.rssMiB)),
+          eventLoopDelayP99Ms: spread(withServer.map((s) => s.eld).filter(Number.isFinite)),
+          storeQueriesPerOp: spread(withServer.map((s) => s.queriesPerOp).filter(Number.isFinite)),
+        }
+      : undefined;
+  return {
+    concurrency,
+    throughput: spread(reps.map((r) => r.throughput)),
+    latency: latencyFigures(
+      reps.map((r) => r.histogram),
+      reps.map((r) => r.summary),
+    ),
+    errors,
+    ops: reps.reduce((n, r) => n + r.ops, 0),
+    server: serverFigures,
+    generatorUtilisation: spread(reps.map((r) => r.generatorUtil)),
+    bottleneck: worstBottleneck(reps.map((r) => r.bottleneck)),
+  };
+}
+
+async function measureOpenLoop(
+  ctx: Context,
+  op: (worker: number) => Promise<void>,
+  rate: number,
+): Promise<OpenLoopFigures> {
+  const { options } = ctx;
+  const reps = [];
+  for (let r = 0; r < options.repeat; r++) {
+    reps.push(
+      await runOpenLoop({
+        rate,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        op: (i) => op(i % 64),
+        maxInFlight: 256,
+      }),
+    );
+  }
+  const errors: Record<string, number> = {};
+  for (const rep of reps) addErrors(errors, rep.errors);
+  return {
+    rate,
+    achievedRate: spread(reps.map((r) => r.achievedRate)),
+    corrected: latencyFigures(
+      reps.map((r) => r.histograms.corrected),
+      reps.map((r) => r.corrected),
+    ),
+    uncorrected: latencyFigures(
+      reps.map((r) => r.histograms.uncorrected),
+      reps.map((r) => r.uncorrected),
+    ),
+    errors,
+  };
+}
+
+function capacityFromRuns(
+  runs: CapacityResult[],
+  ceiling: { stack: string; throughput: Spread } | undefined,
+): CapacityFigures {
+  const first = runs[0] as CapacityResult;
+  const throughput = spread(runs.map((r) => r.throughput));
+  return {
+    generator: first.generator,
+    connections: first.connections,
+    streamsPerConnection: first.streams,
+    throughput,
+    latency: latencyFigures(
+      runs.map((r) => r.histogram),
+      runs.map((r) => r.latency),
+    ),
+    errors: runs.reduce((n, r) => n + r.errors + r.non2xx + r.protocolErrors, 0),
+    ceiling,
+    ratioToCeiling: ceiling
+      ? spread(runs.map((r) => r.throughput / ceiling.throughput.median))
+      : undefined,
+    serverUtilisation: spread(
+      runs.map((r) => r.serverCpu?.utilisation ?? Number.NaN).filter(Number.isFinite),
+    ),
+    generatorUtilisation: spread(runs.map((r) => r.generatorCpu.utilisation)),
+    bottleneck: worstBottleneck(runs.map((r) => r.bottleneck)),
+  };
+}
+
+async function runCapacity(
+  options: ShootoutOptions,
+  target: { origin: string; pid: number },
+  transport: 'h1' | 'h2',
+  requests: Parameters<typeof runAutocannon>[0]['requests'],
+): Promise<CapacityResult[]> {
+  const runs: CapacityResult[] = [];
+  for (let r = 0; r < options.repeat; r++) {
+    runs.push(
+      transport === 'h1'
+        ? await runAutocannon({
+            origin: target.origin,
+            requests,
+            connections: options.capacity.h1Connections,
+            durationMs: options.durationMs,
+            warmupMs: options.warmupMs,
+            serverPid: target.pid,
+            preflight: r === 0 ? 2 : 0,
+          })
+        : await runH2Load({
+            authority: target.origin,
+            requests,
+            connections: options.capacity.h2Connections,
+            streams: options.capacity.h2Streams,
+            durationMs: options.durationMs,
+            warmupMs: options.warmupMs,
+            serverPid: target.pid,
+            preflight: r === 0 ? 2 : 0,
+          }),
+    );
+  }
+  return runs;
+}
+
+function streamFigures(runs: Awaited<ReturnType<typeof runServerStream>>[]): StreamFigures {
+  return {
+    subscribers: runs[0]?.subscribers ?? 0,
+    subscribeMs: spread(runs.flatMap((r) => r.subscribeMs)),
+    firstMessageMs: spread(runs.flatMap((r) => r.firstMessageMs)),
+    messagesPerSecond: spread(runs.map((r) => r.messagesPerSecond)),
+    latency: latencyFigures(
+      runs.map((r) => r.encodedLatency),
+      runs.map((r) => summarizeEncoded(r.encodedLatency)),
+    ),
+    delivered: runs.reduce((n, r) => n + r.delivered, 0),
+    expected: runs.reduce((n, r) => n + r.expected, 0),
+  };
+}
+
+function bidiFigures(runs: Awaited<ReturnType<typeof runChat>>[]): BidiFigures {
+  return {
+    members: runs[0]?.members ?? 0,
+    roundTrip: latencyFigures(
+      runs.map((r) => r.encoded.roundTrip),
+      runs.map((r) => summarizeEncoded(r.encoded.roundTrip)),
+    ),
+    fanOut: latencyFigures(
+      runs.map((r) => r.encoded.fanOut),
+      runs.map((r) => summarizeEncoded(r.encoded.fanOut)),
+    ),
+    messagesPerSecond: spread(runs.map((r) => r.messagesPerSecond)),
+  };
+}
+
+function num(params: Record<string, unknown>, key: string, fallback: number): number {
+  const v = params[key];
+  return typeof v === 'number' ? v : fallback;
+}
+
+/** Runs the whole shootout and returns its raw results (the caller writes and renders them). */
+export async function runShootout(options: ShootoutOptions): Promise<ShootoutResults> {
+  const started = new Date();
+  const log = options.log ?? (() => {});
+  const environment = captureEnvironment();
+  const generatorPin = pinSelf();
+  const wrapper = serverWrapper();
+  const pinning = describePinning({ serverWrapper: wrapper, generator: generatorPin });
+  const warnings: string[] = [];
+  if (environment.git?.dirty) warnings.push('the working tree had uncommitted changes');
+  if (!generatorPin.pinned)
+    warnings.push(`load generator not pinned: ${generatorPin.reason ?? 'unknown'}`);
+
+  const groups = new Map<ServerGroup, Variant[]>();
+  for (const variant of options.variants) {
+    const group = serverGroupOf(variant);
+    groups.set(group, [...(groups.get(group) ?? []), variant]);
+  }
+  const capacityScenarios = options.capacity.enabled
+    ? options.scenarios.filter((s) => s.capacity)
+    : [];
+  const total =
+    options.variants.length * options.scenarios.length +
+    options.variants.length * capacityScenarios.length +
+    (options.ceilings ? 1 : 0);
+  let done = 0;
+  const progress = (step: string) => options.onProgress?.({ step, done: ++done, total });
+
+  const results: ScenarioResult[] = [];
+  const capacityRuns = new Map<Variant, CapacityResult[]>();
+
+  for (const [group, variants] of groups) {
+    log(`starting the ${group} server`);
+    const server = await startServerProcess({
+      only: group,
+      seed: options.seed,
+      scale: options.scale,
+      metrics: true,
+      wrapper,
+    });
+    const metricsUrl = server.ports.metrics
+      ? `http://127.0.0.1:${server.ports.metrics}/metrics`
+      : undefined;
+    const ctx: Context = { options, server, metricsUrl, warnings };
+    try {
+      for (const variant of variants) {
+        const client = createClient(variant, server.endpoints);
+        try {
+          const catalog = await client.exportCatalog();
+          const opCtx: OperationContext = {
+            client,
+            variant,
+            bookIds: catalog.map((b) => b.id),
+            authorIds: [...new Set(catalog.map((b) => b.authorId))],
+            seed: options.seed,
+          };
+          for (const scenario of options.scenarios) {
+            const result = await runScenario(ctx, scenario, opCtx).catch((err: unknown) => ({
+              ...emptyResult(variant, scenario),
+              status: 'error' as const,
+              reason: err instanceof Error ? err.message : String(err),
+            }));
+            results.push(result);
+            progress(`${variant} ${scenario.name}`);
+          }
+        } finally {
+          await client.close();
+        }
+        for (const scenario of capacityScenarios) {
+          const transport = transportOf(variant);
+          const origin =
+            transport === 'h1'
+              ? server.endpoints.http
+              : variant === 'grpc'
+                ? `http://${server.endpoints.grpc}`
+                : server.endpoints.h2;
+          const requests = buildCrudReadRequests(variant, {
+            maxId: scaleBooks(options.scale),
+            seed: options.seed,
+          });
+          try {
+            capacityRuns.set(
+              variant,
+              await runCapacity(options, { origin, pid: server.pid }, transport, requests),
+            );
+          } catch (err) {
+            warnings.push(
+              `capacity of ${variant} failed: ${err instanceof Error ? err.message : String(err)}`,
+            );
+          }
+          progress(`${variant} ${scenario.name} capacity`);
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  // The ceilings: the bare hello-world of every stack in play, with the generator its
+  // protocols use, in the same run.
+  const ceilings: CeilingResult[] = [];
+  const ceilingByStack = new Map<CeilingStack, CeilingResult>();
+  if (options.ceilings && capacityRuns.size > 0) {
+    const stacks = new Set<CeilingStack>(['node-http']);
+    for (const variant of capacityRuns.keys()) stacks.add(ceilingStackOf(variant));
+    for (const stack of stacks) {
+      const ceiling = await startCeiling(stack, { wrapper });
+      try {
+        const transport = transportOfStack(stack);
+        const runs = await runCapacity(
+          options,
+          { origin: ceiling.origin, pid: ceiling.pid },
+          transport,
+          ceiling.requests,
+        );
+        const figures = capacityFromRuns(runs, undefined);
+        const result: CeilingResult = {
+          stack,
+          generator: figures.generator,
+          throughput: figures.throughput,
+          latency: figures.latency,
+          serverUtilisation: figures.serverUtilisation,
+          generatorUtilisation: figures.generatorUtilisation,
+          bottleneck: figures.bottleneck,
+        };
+        ceilings.push(result);
+        ceilingByStack.set(stack, result);
+        log(`ceiling ${stack}: ${Math.round(figures.throughput.median)} req/s`);
+      } finally {
+        await ceiling.stop();
+      }
+    }
+    progress('ceilings');
+  }
+  for (const [variant, runs] of capacityRuns) {
+    const stack = ceilingStackOf(variant);
+    const ceiling = ceilingByStack.get(stack);
+    const figures = capacityFromRuns(
+      runs,
+      ceiling ? { stack, throughput: ceiling.throughput } : undefined,
+    );
+    const result = results.find((r) => r.variant === variant && r.scenario === 'crud-read');
+    if (result) result.capacity = figures;
+  }
+
+  // Open loop: crud-read at a fixed arrival rate, half the measured capacity unless given.
+  if (options.openLoop) {
+    const crudRead = options.scenarios.find((s) => s.name === 'crud-read');
+    if (crudRead) await runOpenLoops(options, crudRead, results, wrapper, warnings, log);
+  }
+
+  const h2loadChecks: H2loadCheck[] = [];
+  if (options.h2loadCheck && options.variants.includes('grpc')) {
+    h2loadChecks.push(await checkAgainstH2load(options, wrapper, warnings));
+  }
+
+  const micro = options.micro ? await options.micro(log) : [];
+
+  const subjects = results
+    .filter((r) => r.status === 'ok')
+    .map((r) => ({
+      scenario: r.scenario,
+      variant: r.variant,
+      figure: (metric: ThresholdMetric) => {
+        const loop = r.closedLoop[0];
+        if (!loop) return undefined;
+        if (metric === 'rps') return loop.throughput.median;
+        if (metric === 'errors') {
+          const errors = Object.values(loop.errors).reduce((a, b) => a + b, 0);
+          return errors / Math.max(1, loop.ops + errors);
+        }
+        return loop.latency[metric].median;
+      },
+    }));
+  const thresholds = evaluateThresholds(options.thresholds, subjects).map((o) => ({
+    source: o.threshold.source,
+    variant: o.variant,
+    actual: o.actual,
+    passed: o.passed,
+  }));
+
+  for (const r of results) {
+    for (const loop of r.closedLoop) {
+      if (loop.bottleneck === 'generator') {
+        warnings.push(
+          `${r.variant} ${r.scenario} c=${loop.concurrency}: the load generator saturated first`,
+        );
+      }
+    }
+    if (r.capacity?.bottleneck === 'generator') {
+      warnings.push(
+        `${r.variant} ${r.scenario} capacity: the load generator saturated first; not the server's capacity`,
+      );
+    }
+  }
+
+  const finished = new Date();
+  return {
+    schema: RESULTS_SCHEMA,
+    run: {
+      id: createRunId(started, environment.git?.shortSha),
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      wallMs: finished.getTime() - started.getTime(),
+      profile: options.profile,
+      argv: options.argv,
+    },
+    environment,
+    parameters: {
+      seed: options.seed,
+      scale: options.scale,
+      variants: options.variants,
+      scenarios: options.scenarios.map((s) => s.name),
+      concurrency: options.concurrency,
+      rate: options.rate,
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      repeat: options.repeat,
+      pinning: {
+        server: pinning.server === null ? 'not pinned' : `core ${pinning.server}`,
+        load: pinning.generator === null ? 'not pinned' : `core ${pinning.generator}`,
+      },
+      fairness: FAIRNESS,
+    },
+    ceilings,
+    h2loadChecks,
+    results,
+    micro,
+    thresholds,
+    warnings,
+  };
+}
+
+/** Books at a scale, for drawing valid ids without asking the server (matches the seed generator). */
+function scaleBooks(scale: string): number {
+  const factor =
+    scale === 'small' ? 0.1 : scale === 'default' ? 1 : scale === 'large' ? 10 : Number(scale);
+  return Math.max(1, Math.round(2_000 * factor));
+}
+
+async function runScenario(
+  ctx: Context,
+  scenario: Scenario,
+  opCtx: OperationContext,
+): Promise<ScenarioResult> {
+  const { client, variant } = opCtx;
+  const reason = notApplicableReason(scenario, client);
+  if (reason) return { ...emptyResult(variant, scenario), status: 'n/a', reason };
+  const { options } = ctx;
+  if (scenario.operation === 'watchReviews') {
+    const runs = [];
+    for (let r = 0; r < options.repeat; r++) {
+      runs.push(
+        await runServerStream({
+          client,
+          subscribers: num(scenario.params, 'subscribers', 10),
+          publishRate: num(scenario.params, 'publishRate', 200),
+          durationMs: options.durationMs,
+          bookIds: opCtx.bookIds,
+        }),
+      );
+    }
+    return { ...emptyResult(variant, scenario), stream: streamFigures(runs) };
+  }
+  if (scenario.operation === 'chat') {
+    const runs = [];
+    for (let r = 0; r < options.repeat; r++) {
+      runs.push(
+        await runChat({
+          client,
+          room: `bench-${variant}-${r}`,
+          members: num(scenario.params, 'members', 5),
+          messages: num(scenario.params, 'messages', 100),
+        }),
+      );
+    }
+    return { ...emptyResult(variant, scenario), bidi: bidiFigures(runs) };
+  }
+  const prepared = prepareOperation(scenario, opCtx);
+  const result = emptyResult(variant, scenario, prepared.itemsPerOp);
+  for (const concurrency of options.concurrency) {
+    result.closedLoop.push(await measureClosedLoop(ctx, prepared.op, concurrency));
+  }
+  return result;
+}
+
+async function runOpenLoops(
+  options: ShootoutOptions,
+  crudRead: Scenario,
+  results: ScenarioResult[],
+  wrapper: string[],
+  warnings: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const byGroup = new Map<ServerGroup, Variant[]>();
+  for (const variant of options.variants) {
+    byGroup.set(serverGroupOf(variant), [...(byGroup.get(serverGroupOf(variant)) ?? []), variant]);
+  }
+  for (const [group, variants] of byGroup) {
+    const server = await startServerProcess({
+      only: group,
+      seed: options.seed,
+      scale: options.scale,
+      wrapper,
+    });
+    try {
+      for (const variant of variants) {
+        const result = results.find((r) => r.variant === variant && r.scenario === 'crud-read');
+        const capacity = result?.capacity?.throughput.median;
+        const rate =
+          options.rate ?? (capacity ? Math.max(10, Math.round(capacity / 2)) : undefined);
+        if (!result || result.status !== 'ok' || rate === undefined) continue;
+        const client = createClient(variant, server.endpoints);
+        try {
+          const catalog = await client.exportCatalog();
+          const prepared = prepareOperation(crudRead, {
+            client,
+            variant,
+            bookIds: catalog.map((b) => b.id),
+            authorIds: [],
+            seed: options.seed,
+          });
+          log(`open loop ${variant} at ${rate}/s`);
+          result.openLoop = await measureOpenLoop(
+            { options, server, metricsUrl: undefined, warnings },
+            prepared.op,
+            rate,
+          );
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+async function checkAgainstH2load(
+  options: ShootoutOptions,
+  wrapper: string[],
+  warnings: string[],
+): Promise<H2loadCheck> {
+  const server = await startServerProcess({
+    only: 'grpc',
+    seed: options.seed,
+    scale: options.scale,
+    wrapper,
+  });
+  try {
+    const [spec] = buildCrudReadRequests('grpc', {
+      maxId: scaleBooks(options.scale),
+      seed: options.seed,
+      count: 1,
+    });
+    const comparison = await compareWithH2load({
+      authority: `http://${server.endpoints.grpc}`,
+      spec: spec!,
+      connections: options.capacity.h2Connections,
+      streams: options.capacity.h2Streams,
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      serverPid: server.pid,
+      reps: options.repeat,
+      wrapper: serverWrapper(GENERATOR_CORE),
+    });
+    if (comparison.ratio.median < 0.9) {
+      warnings.push(
+        `the HTTP/2 generator reached ${(comparison.ratio.median * 100).toFixed(0)}% of h2load on the grpc-js server`,
+      );
+    }
+    return {
+      target: 'grpc-js GetBook',
+      ours: comparison.oursThroughput,
+      h2load: comparison.h2loadThroughput,
+      ratio: comparison.ratio,
+    };
+  } finally {
+    await server.stop();
+  }
+}
