@@ -15,8 +15,8 @@ import { VARIANTS, type Variant } from '../clients/contract.ts';
 
 export const PROFILES = {
   quick: {
-    durationMs: 1_000,
-    warmupMs: 300,
+    durationMs: 700,
+    warmupMs: 200,
     repeat: 3,
     concurrency: [16],
     openLoop: false,
@@ -290,6 +290,7 @@ export function registerShootoutCommand(program: Command): void {
         concurrency: flags.concurrency
           ? parsePositiveInts(flags.concurrency)
           : [...profile.concurrency],
+        concurrencyExplicit: flags.concurrency !== undefined,
         rate: flags.rate,
         openLoop: profile.openLoop || flags.rate !== undefined,
         durationMs: flags.duration ?? profile.durationMs,

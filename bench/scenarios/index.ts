@@ -30,6 +30,12 @@ export interface Scenario {
   params: Record<string, unknown>;
   /** Also measured as server-only capacity with pre-encoded requests. */
   capacity: boolean;
+  /**
+   * Closed-loop concurrency for this scenario when the command line names none: heavy
+   * operations (a nested tree of hundreds of calls, a megabyte export) at the default
+   * concurrency would measure queueing, not the protocol.
+   */
+  concurrency: number[] | undefined;
   /** Variants that cannot run it, with the reason a report prints as n/a. */
   notApplicable: Record<string, string>;
   profiles: ('quick' | 'full')[];
@@ -54,6 +60,7 @@ export function parseScenario(file: string, raw: unknown): Scenario {
     'operation',
     'params',
     'capacity',
+    'concurrency',
     'notApplicable',
     'profiles',
   ];
@@ -82,8 +89,16 @@ export function parseScenario(file: string, raw: unknown): Scenario {
   if (!Array.isArray(profiles) || profiles.some((p) => p !== 'quick' && p !== 'full')) {
     fail(file, '"profiles" must list quick and/or full');
   }
+  const concurrency = doc.concurrency;
+  if (
+    concurrency !== undefined &&
+    (!Array.isArray(concurrency) || concurrency.some((c) => !Number.isInteger(c) || c < 1))
+  ) {
+    fail(file, '"concurrency" must be a list of positive integers');
+  }
   return {
     name,
+    concurrency: concurrency as number[] | undefined,
     pattern: str('pattern'),
     description: str('description'),
     mode,

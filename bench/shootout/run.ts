@@ -66,6 +66,8 @@ export interface ShootoutOptions {
   variants: Variant[];
   scenarios: Scenario[];
   concurrency: number[];
+  /** True when the command line named the concurrency: it then overrides the scenarios' own. */
+  concurrencyExplicit: boolean;
   /** Open-loop arrival rate (ops/s) for crud-read; default: half of the variant's measured capacity. */
   rate: number | undefined;
   openLoop: boolean;
@@ -680,7 +682,10 @@ async function runScenario(
   }
   const prepared = prepareOperation(scenario, opCtx);
   const result = emptyResult(variant, scenario, prepared.itemsPerOp);
-  for (const concurrency of options.concurrency) {
+  const levels = options.concurrencyExplicit
+    ? options.concurrency
+    : (scenario.concurrency ?? options.concurrency);
+  for (const concurrency of levels) {
     result.closedLoop.push(await measureClosedLoop(ctx, prepared.op, concurrency));
   }
   return result;
