@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Library, parseScale, type Scale } from '../apis/domain/index.ts';
 import { createLogger } from '../apis/logger.ts';
 import { DEFAULT_PORTS, SERVE_GROUPS, type ServeGroup, startServers } from '../apis/servers.ts';
+import { registerCalibrateCommand } from './calibrate.ts';
 import { addInspectCommand } from './inspect.ts';
 import { registerShootoutCommand } from './shootout.ts';
 
@@ -100,6 +101,18 @@ async function serve(flags: ServeFlags): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  // A server started by a test or a benchmark must not outlive it, even when its parent dies
+  // without cleaning up (killed by a timeout): the parent holds our stdin, and its end means stop.
+  if (process.env.WIREBENCH_STOP_ON_STDIN_EOF === '1') {
+    process.stdin
+      .on('end', () => {
+        // Our stdout went with the parent: a log write there would block pino's synchronous
+        // destination forever, so stop without logging.
+        logger.level = 'silent';
+        stop('parent exited');
+      })
+      .resume();
+  }
 }
 
 export function buildProgram(): Command {
@@ -173,6 +186,7 @@ export function buildProgram(): Command {
 
   addInspectCommand(program);
   registerShootoutCommand(program);
+  registerCalibrateCommand(program);
 
   return program;
 }

@@ -58,8 +58,10 @@ export async function startServerProcess(
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args];
   const child = spawn(command as string, commandArgs, {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
+    // Our end of the child's stdin closes when this process dies, however it dies; the server
+    // then drains and exits instead of lingering as an orphan.
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, WIREBENCH_STOP_ON_STDIN_EOF: '1', ...options.env },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
