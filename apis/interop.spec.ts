@@ -21,6 +21,7 @@ const EXIT_NOT_FOUND = 5 << 3;
 const METHODS = [
   'Chat',
   'CreateBook',
+  'CreateReview',
   'DeleteBook',
   'ExportCatalog',
   'GetAuthorTree',
@@ -241,7 +242,7 @@ for (const target of TARGETS) {
 
 describe('buf curl: server reflection on the connect-node HTTP/2 server', () => {
   for (const protocol of ['grpc', 'grpcweb', 'connect']) {
-    test(`--list-methods over ${protocol} lists the 14 LibraryService methods`, async () => {
+    test(`--list-methods over ${protocol} lists the 15 LibraryService methods`, async () => {
       const { code, stdout, stderr } = await bufCurl([
         '--protocol',
         protocol,

@@ -138,6 +138,27 @@ function describeFaults(v: Variant) {
     assert.deepEqual(violations(tree), [['reviews_per_book', 'must be between 1 and 20']]);
   });
 
+  test('CreateReview: an unknown book is NOT_FOUND, bad fields INVALID_ARGUMENT on review.*', async () => {
+    const before = library.countReviews();
+    const review = { bookId: 1, reviewer: 'ana', rating: 3, body: '' };
+    const missing = await errorOf(client.createReview({ review: { ...review, bookId: 99_999 } }));
+    assert.equal(missing.code, Code.NotFound);
+    assert.equal(missing.rawMessage, 'book 99999 not found');
+    const rating = await errorOf(client.createReview({ review: { ...review, rating: 6 } }));
+    assert.equal(rating.code, Code.InvalidArgument);
+    assert.deepEqual(violations(rating), [['review.rating', 'must be between 1 and 5']]);
+    const both = await errorOf(
+      client.createReview({ review: { ...review, reviewer: '', rating: 0 } }),
+    );
+    assert.deepEqual(
+      violations(both).map(([field]) => field),
+      ['review.reviewer', 'review.rating'],
+    );
+    const absent = await errorOf(client.createReview({}));
+    assert.deepEqual(violations(absent), [['review', 'is required']]);
+    assert.equal(library.countReviews(), before);
+  });
+
   test('an import stream with one bad message imports nothing', async () => {
     const before = library.countReviews();
     const err = await errorOf(

@@ -110,6 +110,32 @@ function describeVariant(v: Variant, index: number) {
     await assert.rejects(client.deleteBook({ id: book.id }), { code: Code.NotFound });
   });
 
+  test('CreateReview writes one review, returns it as stored, and publishes it', async () => {
+    const bookId = 30 + index;
+    const abort = new AbortController();
+    const watched = client
+      .watchReviews({ bookId }, { signal: abort.signal })
+      [Symbol.asyncIterator]()
+      .next();
+    await waitFor(() => library.events.subscriberCount() === 1, 'the WatchReviews subscriber');
+    const before = library.countReviews();
+    const res = await client.createReview({
+      // id and created_at are output only: the server assigns its own.
+      review: { id: 9, bookId, reviewer: v.name, rating: 2, body: 'so-so', createdAt: {} },
+    });
+    const review = reviewFromProto(res.review);
+    assert.ok(review.id > 0 && review.id !== 9);
+    assert.deepEqual(library.listBookReviews(bookId, 1), [review]);
+    assert.deepEqual(
+      [review.bookId, review.reviewer, review.rating, review.body],
+      [bookId, v.name, 2, 'so-so'],
+    );
+    assert.equal(library.countReviews(), before + 1);
+    assert.deepEqual(reviewFromProto((await watched).value?.review), review);
+    abort.abort();
+    await waitFor(() => library.events.subscriberCount() === 0, 'the subscriber to end');
+  });
+
   test('ListAuthors, ListAuthorBooks and ListBookReviews return the domain data', async () => {
     const authors = await client.listAuthors({ pageSize: 8 });
     const page = library.listAuthors({ pageSize: 8 });

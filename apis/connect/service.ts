@@ -9,6 +9,7 @@ import {
   type ChatResponse,
   ChatResponseSchema,
   CreateBookResponseSchema,
+  CreateReviewResponseSchema,
   DeleteBookResponseSchema,
   ExportCatalogResponseSchema,
   GetAuthorTreeResponseSchema,
@@ -123,6 +124,16 @@ export function createLibraryService(library: Library): ServiceImpl<typeof Libra
       throwIfAborted(ctx.signal);
       library.deleteBook(req.id);
       return create(DeleteBookResponseSchema);
+    },
+
+    createReview(req, ctx) {
+      throwIfAborted(ctx.signal);
+      if (req.review === undefined) {
+        throw invalidArgumentError([{ field: 'review', description: 'is required' }]);
+      }
+      // The domain already names its violations `review.rating` (the request's field).
+      const review = library.createReview(fromProtoNewReview(req.review));
+      return create(CreateReviewResponseSchema, { review: toProtoReview(review) });
     },
 
     listAuthors(req, ctx) {

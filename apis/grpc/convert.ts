@@ -14,6 +14,7 @@ import {
   GENRES,
   type Genre,
   type NewBook,
+  type NewReview,
   type Review,
 } from '../domain/index.ts';
 
@@ -102,6 +103,19 @@ export function toReviewMessage(r: Review): library.v1.IReview {
   };
   if (r.body !== '') m.body = r.body;
   return m;
+}
+
+/**
+ * The new review of CreateReview and ImportReviews: id and created_at are output only;
+ * absent fields read as their proto3 defaults, which the domain's validation reports.
+ */
+export function fromReviewMessage(r: library.v1.IReview | null | undefined): NewReview {
+  return {
+    bookId: r?.bookId ?? 0,
+    reviewer: r?.reviewer ?? '',
+    rating: r?.rating ?? 0,
+    body: r?.body ?? '',
+  };
 }
 
 export function toChatMessage(c: ChatMessage): library.v1.IChatMessage {

@@ -128,6 +128,37 @@ describe('status codes', () => {
     );
   });
 
+  test('CreateReview: an unknown book is NOT_FOUND, bad fields INVALID_ARGUMENT on review.*', async () => {
+    const before = h.library.countReviews();
+    const review = { bookId: 1, reviewer: 'ana', rating: 3, body: '' };
+    const missing = await expectStatus(
+      call(h.client, h.client.createReview, { review: { ...review, bookId: 987_654 } }),
+      grpc.status.NOT_FOUND,
+    );
+    assert.equal(missing.details, 'book 987654 not found');
+    const rating = await expectStatus(
+      call(h.client, h.client.createReview, { review: { ...review, rating: 6 } }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(fieldViolationsOf(rating), [
+      { field: 'review.rating', description: 'must be between 1 and 5' },
+    ]);
+    const both = await expectStatus(
+      call(h.client, h.client.createReview, { review: { ...review, reviewer: '', rating: 0 } }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(
+      fieldViolationsOf(both).map((v) => v.field),
+      ['review.reviewer', 'review.rating'],
+    );
+    const absent = await expectStatus(
+      call(h.client, h.client.createReview, {}),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(fieldViolationsOf(absent), [{ field: 'review', description: 'is required' }]);
+    assert.equal(h.library.countReviews(), before);
+  });
+
   test('a duplicate ISBN is ALREADY_EXISTS', async () => {
     const existing = h.library.getBook(1);
     const err = await expectStatus(

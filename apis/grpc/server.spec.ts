@@ -81,6 +81,7 @@ describe('server reflection and buf curl interop', () => {
     assert.deepEqual(stdout.trim().split('\n'), [
       'library.v1.LibraryService/Chat',
       'library.v1.LibraryService/CreateBook',
+      'library.v1.LibraryService/CreateReview',
       'library.v1.LibraryService/DeleteBook',
       'library.v1.LibraryService/ExportCatalog',
       'library.v1.LibraryService/GetAuthorTree',

@@ -124,6 +124,38 @@ describe('unary CRUD', () => {
   });
 });
 
+describe('reviews', () => {
+  test('CreateReview writes one review, returns it as stored, and publishes it', async () => {
+    const stream = h.client.watchReviews({ bookId: 13 });
+    const watched = new Promise<pb.v1.WatchReviewsResponse>((resolve) =>
+      stream.once('data', resolve),
+    );
+    stream.on('error', () => {});
+    await headersOf(stream);
+    const before = h.library.countReviews();
+
+    const res = await call(h.client, h.client.createReview, {
+      // id and created_at are output only: the server assigns its own.
+      review: { id: 9, bookId: 13, reviewer: 'ana', rating: 5, body: 'a keeper', createdAt: {} },
+    });
+    const review = toDomainReview(res.review);
+    assert.ok(review.id > 0 && review.id !== 9);
+    assert.deepEqual(review, {
+      id: review.id,
+      bookId: 13,
+      reviewer: 'ana',
+      rating: 5,
+      body: 'a keeper',
+      createdAt: '2030-01-02T03:04:05.678Z',
+    });
+    assert.equal(h.library.countReviews(), before + 1);
+    assert.deepEqual(h.library.listBookReviews(13, 1), [review]);
+    assert.deepEqual(toDomainReview((await watched).review), review);
+    stream.cancel();
+    await waitFor(() => h.server.activeStreams() === 0, 'the watch to stop');
+  });
+});
+
 describe('nested read', () => {
   test('ListAuthors, ListAuthorBooks and ListBookReviews give the naive tree', async () => {
     const authors = await call(h.client, h.client.listAuthors, { pageSize: 5 });
@@ -290,6 +322,44 @@ describe('streaming', () => {
     ]);
     assert.deepEqual(texts(fromBob), ['book-club/bob: hello', 'book-club/bob: anyone here?']);
     assert.equal(toDomainChat(fromAlice[0]?.message).sentAt, '2030-01-02T03:04:05.678Z');
+    await waitFor(() => h.server.activeStreams() === 0, 'both chats to stop');
+    assert.equal(h.library.events.subscriberCount(), 0);
+  });
+
+  test('Chat ends with OK after the half-close even when another session spoke last', {
+    // Without the fix the call never ends: fail rather than hang.
+    timeout: 20_000,
+  }, async () => {
+    const join = (sender: string) => {
+      const chat = h.client.chat();
+      const heard: string[] = [];
+      chat.on('data', (m: pb.v1.ChatResponse) => {
+        const c = toDomainChat(m.message);
+        heard.push(`${c.sender}: ${c.text}`);
+      });
+      chat.on('error', () => {});
+      const status = new Promise<grpc.StatusObject>((resolve) => chat.on('status', resolve));
+      chat.write({ room: 'late-word', sender });
+      return { chat, heard, status };
+    };
+    const ana = join('ana');
+    const bo = join('bo');
+    await Promise.all([headersOf(ana.chat), headersOf(bo.chat)]);
+
+    ana.chat.write({ room: 'late-word', sender: 'ana', text: 'one' });
+    await waitFor(() => ana.heard.length === 1, 'ana to hear herself');
+    // Bo speaks after ana's own last message, and ana hears it before she half-closes: the
+    // last message forwarded to ana is not hers.
+    bo.chat.write({ room: 'late-word', sender: 'bo', text: 'two' });
+    await waitFor(() => ana.heard.length === 2, 'ana to hear bo');
+    ana.chat.end();
+    assert.equal((await ana.status).code, grpc.status.OK);
+    assert.deepEqual(ana.heard, ['ana: one', 'bo: two']);
+
+    // Bo is still in the room, and ends the same way.
+    bo.chat.end();
+    assert.equal((await bo.status).code, grpc.status.OK);
+    assert.deepEqual(bo.heard, ['ana: one', 'bo: two']);
     await waitFor(() => h.server.activeStreams() === 0, 'both chats to stop');
     assert.equal(h.library.events.subscriberCount(), 0);
   });

@@ -17,6 +17,7 @@ import {
 import {
   fromBookMessage,
   fromGenreMessage,
+  fromReviewMessage,
   toAuthorMessage,
   toAuthorTreeMessage,
   toBookMessage,
@@ -147,6 +148,13 @@ export function createLibraryService(
       return {};
     }),
 
+    createReview: unary((req: library.v1.CreateReviewRequest) => {
+      // pbjs decodes an absent message field as null: say so rather than report every field.
+      if (!req.review) throw invalid('review', 'is required');
+      // The domain already names its violations `review.rating` (the request's field).
+      return { review: toReviewMessage(library.createReview(fromReviewMessage(req.review))) };
+    }),
+
     listAuthors: unary((req: library.v1.ListAuthorsRequest) => {
       const page = library.listAuthors({
         pageSize: orUndefined(req.pageSize),
@@ -263,13 +271,7 @@ export function createLibraryService(
           );
           return;
         }
-        const r = req.review;
-        inputs.push({
-          bookId: r?.bookId ?? 0,
-          reviewer: r?.reviewer ?? '',
-          rating: r?.rating ?? 0,
-          body: r?.body ?? '',
-        });
+        inputs.push(fromReviewMessage(req.review));
       });
       call.on('error', (err) => settle(err));
       call.on('end', () => {
@@ -301,7 +303,9 @@ export function createLibraryService(
       signal.addEventListener('abort', () => subscription.abort(), { once: true });
       let room: string | undefined;
       let lastPosted: ChatMessage | undefined;
-      let lastForwarded: ChatMessage | undefined;
+      // The newest of this session's own messages that went out to it. Not "the last message
+      // forwarded": another session may speak after it, and the call must still end.
+      let ownForwarded: ChatMessage | undefined;
       let halfClosed = false;
       let finished = false;
       tracker.active++;
@@ -324,9 +328,9 @@ export function createLibraryService(
         try {
           for await (const message of iterator) {
             await write(call, { message: toChatMessage(message) }, signal);
-            lastForwarded = message;
+            if (message === lastPosted) ownForwarded = message;
             // After the half-close, the client's own last message is the last it waits for.
-            if (halfClosed && message === lastPosted) break;
+            if (halfClosed && ownForwarded === lastPosted) break;
           }
           finish();
         } catch (err) {
@@ -363,8 +367,9 @@ export function createLibraryService(
       call.on('end', () => {
         halfClosed = true;
         if (finished) return;
-        // Nothing posted, or its echo already sent: nothing more to wait for.
-        if (lastPosted === undefined || lastForwarded === lastPosted) finish();
+        // Nothing posted, or its echo already sent (whatever came after it): nothing more to
+        // wait for.
+        if (ownForwarded === lastPosted) finish();
       });
     },
   };

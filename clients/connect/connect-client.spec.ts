@@ -229,6 +229,35 @@ describe('connect-es clients', { timeout: 180_000 }, () => {
         assert.equal((await client.getBook(2)).id, 2);
       });
 
+      it('creates a review in one call, as the server stores it, and maps its failures', async () => {
+        const bookId = 90 + index;
+        const before = await reviewCount(bookId);
+        const created = await client.createReview({
+          bookId,
+          reviewer: variant,
+          rating: 2,
+          body: 'one call',
+        });
+        assert.deepEqual(
+          [created.bookId, created.reviewer, created.rating, created.body],
+          [bookId, variant, 2, 'one call'],
+        );
+        const [latest] = (await rest(`/v1/books/${bookId}/reviews?limit=1`)).reviews as Json[];
+        assert.deepEqual(created, latest);
+        assert.equal(await reviewCount(bookId), before + 1);
+        const review = { bookId, reviewer: variant, rating: 3, body: '' };
+        await expectClientError(client.createReview({ ...review, bookId: 987_654 }), 'not_found');
+        const bad = await expectClientError(
+          client.createReview({ ...review, rating: 6 }),
+          'invalid_argument',
+        );
+        assert.deepEqual(
+          bad.fieldViolations.map((v) => v.field),
+          ['review.rating'],
+        );
+        assert.equal(await reviewCount(bookId), before + 1);
+      });
+
       it('delivers reviews of the watched book created after ready, and ends on cancel', async () => {
         const bookId = 40 + index;
         const watch = client.watchReviews({ bookId });

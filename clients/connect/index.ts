@@ -474,20 +474,9 @@ export function createConnectClient(
 
     streamCatalog,
 
-    /**
-     * The contract has no CreateReview RPC: import the one review, then read it back as the
-     * newest matching review of its book (a concurrent identical review could be taken).
-     */
-    async createReview(review) {
-      await importReviews([review]);
-      const { reviews } = await call(client.listBookReviews({ bookId: review.bookId, limit: 20 }));
-      const created = reviews
-        .map(fromReview)
-        .find(
-          (r) =>
-            r.reviewer === review.reviewer && r.rating === review.rating && r.body === review.body,
-        );
-      return required(created, 'created review');
+    async createReview({ bookId, reviewer, rating, body }) {
+      const res = await call(client.createReview({ review: { bookId, reviewer, rating, body } }));
+      return fromReview(required(res.review, 'review'));
     },
 
     watchReviews,

@@ -1356,6 +1356,152 @@ export namespace library {
             public static getTypeUrl(typeUrlPrefix?: string): string;
         }
 
+        /** Properties of a CreateReviewRequest. */
+        interface ICreateReviewRequest {
+
+            /** CreateReviewRequest review */
+            review?: (library.v1.IReview|null);
+        }
+
+        /** Represents a CreateReviewRequest. */
+        class CreateReviewRequest implements ICreateReviewRequest {
+
+            /**
+             * Constructs a new CreateReviewRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: library.v1.ICreateReviewRequest);
+
+            /** CreateReviewRequest review. */
+            public review?: (library.v1.IReview|null);
+
+            /**
+             * Creates a new CreateReviewRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CreateReviewRequest instance
+             */
+            public static create(properties?: library.v1.ICreateReviewRequest): library.v1.CreateReviewRequest;
+
+            /**
+             * Encodes the specified CreateReviewRequest message. Does not implicitly {@link library.v1.CreateReviewRequest.verify|verify} messages.
+             * @param message CreateReviewRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: library.v1.ICreateReviewRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CreateReviewRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns CreateReviewRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): library.v1.CreateReviewRequest;
+
+            /**
+             * Creates a CreateReviewRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CreateReviewRequest
+             */
+            public static fromObject(object: { [k: string]: any }): library.v1.CreateReviewRequest;
+
+            /**
+             * Creates a plain object from a CreateReviewRequest message. Also converts values to other types if specified.
+             * @param message CreateReviewRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: library.v1.CreateReviewRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CreateReviewRequest to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for CreateReviewRequest
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        /** Properties of a CreateReviewResponse. */
+        interface ICreateReviewResponse {
+
+            /** CreateReviewResponse review */
+            review?: (library.v1.IReview|null);
+        }
+
+        /** Represents a CreateReviewResponse. */
+        class CreateReviewResponse implements ICreateReviewResponse {
+
+            /**
+             * Constructs a new CreateReviewResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: library.v1.ICreateReviewResponse);
+
+            /** CreateReviewResponse review. */
+            public review?: (library.v1.IReview|null);
+
+            /**
+             * Creates a new CreateReviewResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CreateReviewResponse instance
+             */
+            public static create(properties?: library.v1.ICreateReviewResponse): library.v1.CreateReviewResponse;
+
+            /**
+             * Encodes the specified CreateReviewResponse message. Does not implicitly {@link library.v1.CreateReviewResponse.verify|verify} messages.
+             * @param message CreateReviewResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            public static encode(message: library.v1.ICreateReviewResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CreateReviewResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns CreateReviewResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): library.v1.CreateReviewResponse;
+
+            /**
+             * Creates a CreateReviewResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CreateReviewResponse
+             */
+            public static fromObject(object: { [k: string]: any }): library.v1.CreateReviewResponse;
+
+            /**
+             * Creates a plain object from a CreateReviewResponse message. Also converts values to other types if specified.
+             * @param message CreateReviewResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            public static toObject(message: library.v1.CreateReviewResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CreateReviewResponse to JSON.
+             * @returns JSON object
+             */
+            public toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the default type url for CreateReviewResponse
+             * @param [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns The default type url
+             */
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
         /** Properties of a ListAuthorsRequest. */
         interface IListAuthorsRequest {
 

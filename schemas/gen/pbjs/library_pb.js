@@ -2311,6 +2311,234 @@ export const library = $root.library = (() => {
             return DeleteBookResponse;
         })();
 
+        v1.CreateReviewRequest = (function() {
+
+            function CreateReviewRequest(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            CreateReviewRequest.prototype.review = null;
+
+            CreateReviewRequest.create = function create(properties) {
+                return new CreateReviewRequest(properties);
+            };
+
+            CreateReviewRequest.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.review != null && Object.hasOwnProperty.call(message, "review"))
+                    $root.library.v1.Review.encode(message.review, writer.uint32(10).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            CreateReviewRequest.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.library.v1.CreateReviewRequest();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.review = $root.library.v1.Review.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            CreateReviewRequest.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.library.v1.CreateReviewRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".library.v1.CreateReviewRequest: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.library.v1.CreateReviewRequest();
+                if (object.review != null) {
+                    if (!$util.isObject(object.review))
+                        throw TypeError(".library.v1.CreateReviewRequest.review: object expected");
+                    message.review = $root.library.v1.Review.fromObject(object.review, long + 1);
+                }
+                return message;
+            };
+
+            CreateReviewRequest.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.review = null;
+                if (message.review != null && Object.hasOwnProperty.call(message, "review"))
+                    object.review = $root.library.v1.Review.toObject(message.review, options, q + 1);
+                return object;
+            };
+
+            CreateReviewRequest.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            CreateReviewRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/library.v1.CreateReviewRequest";
+            };
+
+            return CreateReviewRequest;
+        })();
+
+        v1.CreateReviewResponse = (function() {
+
+            function CreateReviewResponse(properties) {
+                if (properties)
+                    for (let keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            CreateReviewResponse.prototype.review = null;
+
+            CreateReviewResponse.create = function create(properties) {
+                return new CreateReviewResponse(properties);
+            };
+
+            CreateReviewResponse.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.review != null && Object.hasOwnProperty.call(message, "review"))
+                    $root.library.v1.Review.encode(message.review, writer.uint32(10).fork(), q + 1).ldelim();
+                return writer;
+            };
+
+            CreateReviewResponse.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.library.v1.CreateReviewResponse();
+                while (reader.pos < end) {
+                    let tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.review = $root.library.v1.Review.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            CreateReviewResponse.fromObject = function fromObject(object, long) {
+                if (object instanceof $root.library.v1.CreateReviewResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw TypeError(".library.v1.CreateReviewResponse: object expected");
+                if (long === undefined)
+                    long = 0;
+                if (long > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                let message = new $root.library.v1.CreateReviewResponse();
+                if (object.review != null) {
+                    if (!$util.isObject(object.review))
+                        throw TypeError(".library.v1.CreateReviewResponse.review: object expected");
+                    message.review = $root.library.v1.Review.fromObject(object.review, long + 1);
+                }
+                return message;
+            };
+
+            CreateReviewResponse.toObject = function toObject(message, options, q) {
+                if (!options)
+                    options = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.review = null;
+                if (message.review != null && Object.hasOwnProperty.call(message, "review"))
+                    object.review = $root.library.v1.Review.toObject(message.review, options, q + 1);
+                return object;
+            };
+
+            CreateReviewResponse.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            CreateReviewResponse.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/library.v1.CreateReviewResponse";
+            };
+
+            return CreateReviewResponse;
+        })();
+
         v1.ListAuthorsRequest = (function() {
 
             function ListAuthorsRequest(properties) {
