@@ -65,7 +65,7 @@ export function buildHttpServer(library: Library, options: HttpServerOptions = {
     ? buildGraphQLServer(library, { dataloader: false, graphqlEndpoint: '/graphql-naive' })
     : undefined;
   const connect: ConnectHandler | undefined = parts.connect
-    ? buildConnectHandler(library, { logger: options.logger })
+    ? buildConnectHandler(library, { logger: options.logger, compressResponses: false })
     : undefined;
   let ready = true;
 

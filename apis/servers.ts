@@ -64,7 +64,7 @@ export async function startServers(library: Library, config: ServeConfig): Promi
       ports.http = await http.listen(config.httpPort, config.host);
     }
     if (wantH2) {
-      h2 = buildConnectH2Server(library, { logger: config.logger });
+      h2 = buildConnectH2Server(library, { logger: config.logger, compressResponses: false });
       ports.h2 = await h2.listen(config.h2Port, config.host);
     }
     if (wantGrpc) {

@@ -6,7 +6,7 @@ import { Library, parseScale, type Scale } from '../apis/domain/index.ts';
 import { createLogger } from '../apis/logger.ts';
 import { DEFAULT_PORTS, SERVE_GROUPS, type ServeGroup, startServers } from '../apis/servers.ts';
 import { registerCalibrateCommand } from './calibrate.ts';
-import { addInspectCommand } from './inspect.ts';
+import { registerInspectCommand } from './inspect.ts';
 import { registerShootoutCommand } from './shootout.ts';
 
 function parsePort(text: string): number {
@@ -184,7 +184,7 @@ export function buildProgram(): Command {
       await serve(flags);
     });
 
-  addInspectCommand(program);
+  registerInspectCommand(program);
   registerShootoutCommand(program);
   registerCalibrateCommand(program);
 

@@ -60,6 +60,14 @@ export interface ConnectServerOptions extends ConnectRoutesOptions {
   writeMaxBytes?: number | undefined;
   cors?: CorsOptions | undefined;
   /**
+   * Compress responses for clients that accept gzip (connect-node's default, on unless false).
+   * Requests compressed with gzip are accepted either way. `wirebench serve` turns it off so
+   * that connect-node answers plain bodies as grpc-js, express and yoga do: grpc-js clients
+   * always offer gzip, and a compressed connect-node response beside a plain grpc-js one would
+   * compare compression, not protocols.
+   */
+  compressResponses?: boolean | undefined;
+  /**
    * Run around every call after error translation (they see ConnectErrors): metrics in
    * benchmarks, and tests that observe when a call ended on the server.
    */
@@ -100,6 +108,7 @@ function buildAdapter(
     writeMaxBytes: options.writeMaxBytes ?? CONNECT_LIMITS.writeMaxBytes,
     // gzip only: what every gRPC implementation and buf curl speak; brotli is not in gRPC.
     acceptCompression: [compressionGzip],
+    ...(options.compressResponses === false ? { compressMinBytes: Number.MAX_SAFE_INTEGER } : {}),
     shutdownSignal,
     interceptors: options.interceptors ?? [],
   });

@@ -18,6 +18,7 @@ import {
 } from '@connectrpc/connect';
 import { createWritableIterable } from '@connectrpc/connect/protocol';
 import {
+  compressionGzip,
   createConnectTransport,
   createGrpcWebTransport,
   Http2SessionManager,
@@ -87,6 +88,12 @@ export interface ConnectClientOptions {
   http2SessionOptions?: http2.ClientSessionOptions | undefined;
   /** Interceptors of the transport, after the client's own. */
   interceptors?: Interceptor[] | undefined;
+  /**
+   * Offer gzip for responses. Off by default: connect-node's transports otherwise offer gzip
+   * and brotli and the server compresses, while grpc-js, REST and GraphQL send plain bodies,
+   * so byte and latency comparisons would mix compressed and uncompressed payloads.
+   */
+  compression?: boolean | undefined;
 }
 
 /**
@@ -199,6 +206,7 @@ export function createConnectClient(
     baseUrl,
     useBinaryFormat: spec.binary,
     readMaxBytes: MAX_RESPONSE_MESSAGE_BYTES,
+    acceptCompression: options.compression ? [compressionGzip] : [],
     interceptors: [refuseWhenClosed, reportRequestWritten, ...(options.interceptors ?? [])],
     ...httpOptions,
   };
