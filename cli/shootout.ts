@@ -120,6 +120,7 @@ export function renderSummary(results: ShootoutResults): string {
       'p99 ms',
       'server CPU ms/op',
       'queries/op',
+      'bytes/op',
       'capacity req/s',
       'of ceiling',
       'notes',
@@ -140,7 +141,7 @@ export function renderSummary(results: ShootoutResults): string {
       table.push([
         r.scenario,
         r.variant,
-        { colSpan: 8, content: `${r.status}: ${r.reason ?? ''}`.slice(0, 90) },
+        { colSpan: 9, content: `${r.status}: ${r.reason ?? ''}`.slice(0, 90) },
       ]);
       continue;
     }
@@ -151,6 +152,7 @@ export function renderSummary(results: ShootoutResults): string {
         `${fmt(r.stream.messagesPerSecond.median, 0)} msg/s`,
         fmt(r.stream.latency.p50.median, 2),
         fmt(r.stream.latency.p99.median, 2),
+        '-',
         '-',
         '-',
         '-',
@@ -170,6 +172,7 @@ export function renderSummary(results: ShootoutResults): string {
         '-',
         '-',
         '-',
+        '-',
         `fan-out p99 ${fmt(r.bidi.fanOut.p99.median, 2)} ms`,
       ]);
       continue;
@@ -183,6 +186,7 @@ export function renderSummary(results: ShootoutResults): string {
       range(loop?.latency.p99, 2),
       fmt(loop?.server?.cpuMsPerOp.median ?? Number.NaN, 3),
       fmt(loop?.server?.storeQueriesPerOp.median ?? Number.NaN, 1),
+      r.wire ? `${r.wire.steadyState.request.total + r.wire.steadyState.response.total}` : '-',
       range(r.capacity?.throughput, 0),
       r.capacity?.ratioToCeiling
         ? `${fmt(r.capacity.ratioToCeiling.median * 100, 0)}% of ${r.capacity.ceiling?.stack}`

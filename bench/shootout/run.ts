@@ -4,6 +4,11 @@
 // capacity with pre-encoded requests beside the bare hello-world ceiling of the same stack, all
 // repeated so that every figure has a spread. Raw results only: rendering is reports/' job.
 
+import {
+  type CallWire,
+  createAccountedClient,
+  type DirectionBytes,
+} from '../../clients/accounting.ts';
 import type { LibraryClient, Variant } from '../../clients/contract.ts';
 import { createClient } from '../../clients/index.ts';
 import { type ServerProcess, startServerProcess } from '../../clients/server-process.ts';
@@ -50,6 +55,8 @@ import {
   type ShootoutResults,
   type Spread,
   type StreamFigures,
+  type WireFigures,
+  type WireLayers,
 } from './results.ts';
 import { scrapeMetrics } from './server-metrics.ts';
 import { evaluateThresholds, type Threshold, type ThresholdMetric } from './thresholds.ts';
@@ -642,6 +649,45 @@ function scaleBooks(scale: string): number {
   return Math.max(1, Math.round(2_000 * factor));
 }
 
+function toLayers(d: DirectionBytes): WireLayers {
+  return {
+    headers: d.headers,
+    framing: d.framing,
+    body: d.body,
+    trailers: d.trailers,
+    connection: d.connection,
+    total: d.total,
+  };
+}
+
+function toWireCall(w: CallWire): WireFigures['firstCall'] {
+  return {
+    request: toLayers(w.request),
+    response: toLayers(w.response),
+    httpRequests: w.httpRequests + w.streams,
+  };
+}
+
+/**
+ * Bytes per operation, measured apart from the load runs (the tap is an extra hop): one call
+ * on a new connection, then one on the warm connection, through an accounted client.
+ */
+async function measureWire(
+  scenario: Scenario,
+  opCtx: OperationContext,
+  endpoints: ServerProcess['endpoints'],
+): Promise<WireFigures> {
+  const accounted = await createAccountedClient(opCtx.variant, endpoints);
+  try {
+    const prepared = prepareOperation(scenario, { ...opCtx, client: accounted.client });
+    const first = await accounted.measure(() => prepared.op(0));
+    const second = await accounted.measure(() => prepared.op(0));
+    return { firstCall: toWireCall(first.wire), steadyState: toWireCall(second.wire) };
+  } finally {
+    await accounted.close();
+  }
+}
+
 async function runScenario(
   ctx: Context,
   scenario: Scenario,
@@ -687,6 +733,13 @@ async function runScenario(
     : (scenario.concurrency ?? options.concurrency);
   for (const concurrency of levels) {
     result.closedLoop.push(await measureClosedLoop(ctx, prepared.op, concurrency));
+  }
+  try {
+    result.wire = await measureWire(scenario, opCtx, ctx.server.endpoints);
+  } catch (err) {
+    ctx.warnings.push(
+      `${variant} ${scenario.name}: bytes per operation not measured (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   return result;
 }
