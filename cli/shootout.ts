@@ -24,8 +24,8 @@ export const PROFILES = {
     micro: false,
   },
   full: {
-    durationMs: 5_000,
-    warmupMs: 2_000,
+    durationMs: 3_000,
+    warmupMs: 1_000,
     repeat: 3,
     concurrency: [1, 4, 16, 64],
     openLoop: true,

@@ -317,7 +317,9 @@ function capacityFromRuns(
   ceiling: { stack: string; throughput: Spread } | undefined,
 ): CapacityFigures {
   const first = runs[0] as CapacityResult;
-  const throughput = spread(runs.map((r) => r.throughput));
+  // Requests over the window, as h2load and wrk report it: a median of per-interval samples
+  // is unstable in the short windows of the quick profile.
+  const throughput = spread(runs.map((r) => r.meanThroughput));
   return {
     generator: first.generator,
     connections: first.connections,
@@ -330,7 +332,7 @@ function capacityFromRuns(
     errors: runs.reduce((n, r) => n + r.errors + r.non2xx + r.protocolErrors, 0),
     ceiling,
     ratioToCeiling: ceiling
-      ? spread(runs.map((r) => r.throughput / ceiling.throughput.median))
+      ? spread(runs.map((r) => r.meanThroughput / ceiling.throughput.median))
       : undefined,
     serverUtilisation: spread(
       runs.map((r) => r.serverCpu?.utilisation ?? Number.NaN).filter(Number.isFinite),
