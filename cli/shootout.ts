@@ -15,8 +15,8 @@ import { VARIANTS, type Variant } from '../clients/contract.ts';
 
 export const PROFILES = {
   quick: {
-    durationMs: 700,
-    warmupMs: 200,
+    durationMs: 600,
+    warmupMs: 300,
     repeat: 3,
     concurrency: [16],
     openLoop: false,

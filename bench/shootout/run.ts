@@ -207,7 +207,8 @@ async function measureClosedLoop(
   for (let r = 0; r < options.repeat; r++) {
     // The warm-up is a separate, discarded run on the same client, so that the samplers and
     // the metric scrapes bracket the measured window exactly.
-    if (options.warmupMs > 0) {
+    // Warm once per measurement series: later repetitions start warm from the one before.
+    if (options.warmupMs > 0 && r === 0) {
       await runClosedLoop({ concurrency, warmupMs: 0, durationMs: options.warmupMs, op });
     }
     const before = metricsUrl ? await scrapeMetrics(metricsUrl) : undefined;
@@ -357,7 +358,7 @@ async function runCapacity(
             requests,
             connections: options.capacity.h1Connections,
             durationMs: options.durationMs,
-            warmupMs: options.warmupMs,
+            warmupMs: r === 0 ? options.warmupMs : 0,
             serverPid: target.pid,
             preflight: r === 0 ? 2 : 0,
           })
@@ -367,7 +368,7 @@ async function runCapacity(
             connections: options.capacity.h2Connections,
             streams: options.capacity.h2Streams,
             durationMs: options.durationMs,
-            warmupMs: options.warmupMs,
+            warmupMs: r === 0 ? options.warmupMs : 0,
             serverPid: target.pid,
             preflight: r === 0 ? 2 : 0,
           }),
