@@ -1,12 +1,14 @@
-// The wirebench command line: `wirebench serve` today; shootout, report, compare, inspect and
-// evolve join it as they land. Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+// The wirebench command line: serve, shootout, report, compare, inspect and calibrate.
+// Exit codes: 0 ok, 1 runtime failure (or a broken threshold), 2 usage error.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Library, parseScale, type Scale } from '../apis/domain/index.ts';
 import { createLogger } from '../apis/logger.ts';
 import { DEFAULT_PORTS, SERVE_GROUPS, type ServeGroup, startServers } from '../apis/servers.ts';
 import { registerCalibrateCommand } from './calibrate.ts';
+import { registerCompareCommand } from './compare.ts';
 import { registerInspectCommand } from './inspect.ts';
+import { registerReportCommand } from './report.ts';
 import { registerShootoutCommand } from './shootout.ts';
 
 function parsePort(text: string): number {
@@ -187,6 +189,8 @@ export function buildProgram(): Command {
   registerInspectCommand(program);
   registerShootoutCommand(program);
   registerCalibrateCommand(program);
+  registerReportCommand(program);
+  registerCompareCommand(program);
 
   return program;
 }

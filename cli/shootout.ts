@@ -50,6 +50,7 @@ interface ShootoutFlags {
   capacity: boolean;
   ceilings: boolean;
   progress: boolean;
+  report: boolean;
 }
 
 function parseList(text: string): string[] {
@@ -280,6 +281,7 @@ export function registerShootoutCommand(program: Command): void {
     .option('--no-capacity', 'skip the server-only capacity runs')
     .option('--no-ceilings', 'skip the hello-world ceilings')
     .option('--no-progress', 'no progress bar')
+    .option('--no-report', 'do not render report.md and report.html at the end')
     .action(async (flags: ShootoutFlags) => {
       const profile = PROFILES[flags.profile];
       const out = flags.json ? process.stderr : process.stdout;
@@ -342,6 +344,14 @@ export function registerShootoutCommand(program: Command): void {
       if (flags.json) process.stdout.write(`${JSON.stringify(results)}\n`);
       out.write(`${renderSummary(results)}\n`);
       out.write(`results: ${file}\n`);
+      if (flags.report) {
+        const { runReport } = await import('./report.ts');
+        await runReport(
+          file,
+          { wire: true, json: false },
+          { stdout: (t) => out.write(t), stderr: (t) => process.stderr.write(t) },
+        );
+      }
       if (results.thresholds.some((t) => !t.passed)) process.exitCode = 1;
     });
 }
