@@ -51,6 +51,7 @@ interface ShootoutFlags {
   ceilings: boolean;
   progress: boolean;
   report: boolean;
+  micro: boolean;
 }
 
 function parseList(text: string): string[] {
@@ -282,6 +283,7 @@ export function registerShootoutCommand(program: Command): void {
     .option('--no-ceilings', 'skip the hello-world ceilings')
     .option('--no-progress', 'no progress bar')
     .option('--no-report', 'do not render report.md and report.html at the end')
+    .option('--no-micro', 'skip the serialization micro-benchmarks of the full profile')
     .action(async (flags: ShootoutFlags) => {
       const profile = PROFILES[flags.profile];
       const out = flags.json ? process.stderr : process.stdout;
@@ -307,13 +309,14 @@ export function registerShootoutCommand(program: Command): void {
         capacity: { enabled: flags.capacity, h1Connections: 64, h2Connections: 4, h2Streams: 16 },
         ceilings: flags.ceilings && flags.capacity,
         h2loadCheck: profile.h2loadCheck && flags.capacity,
-        micro: profile.micro
-          ? async (log) => {
-              const { runMicroBenchmarks } = await import('../bench/micro/index.ts');
-              log('serialization micro-benchmarks');
-              return runMicroBenchmarks({ scale: flags.scale, seed: flags.seed, timeMs: 500 });
-            }
-          : undefined,
+        micro:
+          profile.micro && flags.micro
+            ? async (log) => {
+                const { runMicroBenchmarks } = await import('../bench/micro/index.ts');
+                log('serialization micro-benchmarks');
+                return runMicroBenchmarks({ scale: flags.scale, seed: flags.seed, timeMs: 500 });
+              }
+            : undefined,
         thresholds: flags.threshold,
         argv: process.argv.slice(2),
       };
