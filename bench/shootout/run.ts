@@ -412,6 +412,35 @@ function num(params: Record<string, unknown>, key: string, fallback: number): nu
   return typeof v === 'number' ? v : fallback;
 }
 
+/** The bare hello-world of one stack, loaded by the generator its protocols use. */
+async function measureCeiling(
+  options: ShootoutOptions,
+  stack: CeilingStack,
+  wrapper: string[],
+): Promise<CeilingResult> {
+  const ceiling = await startCeiling(stack, { wrapper });
+  try {
+    const runs = await runCapacity(
+      options,
+      { origin: ceiling.origin, pid: ceiling.pid },
+      transportOfStack(stack),
+      ceiling.requests,
+    );
+    const figures = capacityFromRuns(runs, undefined);
+    return {
+      stack,
+      generator: figures.generator,
+      throughput: figures.throughput,
+      latency: figures.latency,
+      serverUtilisation: figures.serverUtilisation,
+      generatorUtilisation: figures.generatorUtilisation,
+      bottleneck: figures.bottleneck,
+    };
+  } finally {
+    await ceiling.stop();
+  }
+}
+
 /** Runs the whole shootout and returns its raw results (the caller writes and renders them). */
 export async function runShootout(options: ShootoutOptions): Promise<ShootoutResults> {
   const started = new Date();
@@ -442,6 +471,10 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
 
   const results: ScenarioResult[] = [];
   const capacityRuns = new Map<Variant, CapacityResult[]>();
+  // Each stack's hello-world ceiling is measured right after the server group that uses it,
+  // so that a protocol and its ceiling see the same machine conditions.
+  const ceilings: CeilingResult[] = [];
+  const ceilingByStack = new Map<CeilingStack, CeilingResult>();
 
   for (const [group, variants] of groups) {
     log(`starting the ${group} server`);
@@ -508,42 +541,24 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
     } finally {
       await server.stop();
     }
+    if (options.ceilings) {
+      const stacks = new Set(variants.filter((v) => capacityRuns.has(v)).map(ceilingStackOf));
+      for (const stack of stacks) {
+        if (ceilingByStack.has(stack)) continue;
+        const result = await measureCeiling(options, stack, wrapper);
+        ceilings.push(result);
+        ceilingByStack.set(stack, result);
+        log(`ceiling ${stack}: ${Math.round(result.throughput.median)} req/s`);
+      }
+    }
   }
 
   // The ceilings: the bare hello-world of every stack in play, with the generator its
   // protocols use, in the same run.
-  const ceilings: CeilingResult[] = [];
-  const ceilingByStack = new Map<CeilingStack, CeilingResult>();
-  if (options.ceilings && capacityRuns.size > 0) {
-    const stacks = new Set<CeilingStack>(['node-http']);
-    for (const variant of capacityRuns.keys()) stacks.add(ceilingStackOf(variant));
-    for (const stack of stacks) {
-      const ceiling = await startCeiling(stack, { wrapper });
-      try {
-        const transport = transportOfStack(stack);
-        const runs = await runCapacity(
-          options,
-          { origin: ceiling.origin, pid: ceiling.pid },
-          transport,
-          ceiling.requests,
-        );
-        const figures = capacityFromRuns(runs, undefined);
-        const result: CeilingResult = {
-          stack,
-          generator: figures.generator,
-          throughput: figures.throughput,
-          latency: figures.latency,
-          serverUtilisation: figures.serverUtilisation,
-          generatorUtilisation: figures.generatorUtilisation,
-          bottleneck: figures.bottleneck,
-        };
-        ceilings.push(result);
-        ceilingByStack.set(stack, result);
-        log(`ceiling ${stack}: ${Math.round(figures.throughput.median)} req/s`);
-      } finally {
-        await ceiling.stop();
-      }
-    }
+  if (options.ceilings && capacityRuns.size > 0 && !ceilingByStack.has('node-http')) {
+    const result = await measureCeiling(options, 'node-http', wrapper);
+    ceilings.push(result);
+    ceilingByStack.set('node-http', result);
     progress('ceilings');
   }
   for (const [variant, runs] of capacityRuns) {
@@ -682,10 +697,13 @@ async function measureWire(
 ): Promise<WireFigures> {
   const accounted = await createAccountedClient(opCtx.variant, endpoints);
   try {
-    const prepared = prepareOperation(scenario, { ...opCtx, client: accounted.client });
-    const first = await accounted.measure(() => prepared.op(0));
-    const second = await accounted.measure(() => prepared.op(0));
-    return { firstCall: toWireCall(first.wire), steadyState: toWireCall(second.wire) };
+    // Two fresh preparations draw the same ids, so both calls send the same request and
+    // differ only in what the connection has already paid for.
+    const first = prepareOperation(scenario, { ...opCtx, client: accounted.client });
+    const again = prepareOperation(scenario, { ...opCtx, client: accounted.client });
+    const firstCall = await accounted.measure(() => first.op(0));
+    const secondCall = await accounted.measure(() => again.op(0));
+    return { firstCall: toWireCall(firstCall.wire), steadyState: toWireCall(secondCall.wire) };
   } finally {
     await accounted.close();
   }
