@@ -58,6 +58,13 @@ export interface OpenLoopFigures {
   corrected: LatencyFigures;
   uncorrected: LatencyFigures;
   errors: Record<string, number>;
+  /** The load generator's (client's) CPU during the window, as a fraction of its core. */
+  generatorUtilisation: Spread;
+  /**
+   * 'generator' when the arrival rate was not kept (achieved below 95% of the target): the
+   * client could not send on schedule, so the corrected latency includes its own backlog.
+   */
+  bottleneck: Bottleneck;
 }
 
 export interface CapacityFigures {

@@ -285,7 +285,9 @@ async function measureOpenLoop(
 ): Promise<OpenLoopFigures> {
   const { options } = ctx;
   const reps = [];
+  const generatorUtil: number[] = [];
   for (let r = 0; r < options.repeat; r++) {
+    const self = sampleSelf();
     reps.push(
       await runOpenLoop({
         rate,
@@ -295,12 +297,16 @@ async function measureOpenLoop(
         maxInFlight: 256,
       }),
     );
+    generatorUtil.push((await self.stop()).utilisation);
   }
+  const achieved = spread(reps.map((r) => r.achievedRate));
   const errors: Record<string, number> = {};
   for (const rep of reps) addErrors(errors, rep.errors);
   return {
     rate,
-    achievedRate: spread(reps.map((r) => r.achievedRate)),
+    achievedRate: achieved,
+    generatorUtilisation: spread(generatorUtil),
+    bottleneck: achieved.median < 0.95 * rate ? 'generator' : 'neither',
     corrected: latencyFigures(
       reps.map((r) => r.histograms.corrected),
       reps.map((r) => r.corrected),
@@ -615,6 +621,11 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
           `${r.variant} ${r.scenario} c=${loop.concurrency}: the load generator saturated first`,
         );
       }
+    }
+    if (r.openLoop?.bottleneck === 'generator') {
+      warnings.push(
+        `${r.variant} ${r.scenario} open loop: achieved ${Math.round(r.openLoop.achievedRate.median)}/s of ${r.openLoop.rate}/s; the client could not keep the rate, so corrected latency includes its own backlog`,
+      );
     }
     if (r.capacity?.bottleneck === 'generator') {
       warnings.push(
