@@ -19,6 +19,8 @@ export interface HttpServerParts {
 
 export interface HttpServerOptions {
   logger?: Logger | undefined;
+  /** Stamp REST and GraphQL responses with x-store-queries (serve: off; tests: on). */
+  storeQueriesHeader?: boolean | undefined;
   /** Which protocols to serve; all of them by default. */
   parts?: Partial<HttpServerParts> | undefined;
 }
@@ -57,12 +59,25 @@ function sendJson(
 
 export function buildHttpServer(library: Library, options: HttpServerOptions = {}): HttpServer {
   const parts: HttpServerParts = { rest: true, graphql: true, connect: true, ...options.parts };
-  const rest = parts.rest ? buildRestApi(library, { logger: options.logger }) : undefined;
+  const rest = parts.rest
+    ? buildRestApi(library, {
+        logger: options.logger,
+        storeQueriesHeader: options.storeQueriesHeader ?? false,
+      })
+    : undefined;
   const graphql = parts.graphql
-    ? buildGraphQLServer(library, { dataloader: true, graphqlEndpoint: '/graphql' })
+    ? buildGraphQLServer(library, {
+        dataloader: true,
+        graphqlEndpoint: '/graphql',
+        storeQueriesHeader: options.storeQueriesHeader ?? false,
+      })
     : undefined;
   const graphqlNaive = parts.graphql
-    ? buildGraphQLServer(library, { dataloader: false, graphqlEndpoint: '/graphql-naive' })
+    ? buildGraphQLServer(library, {
+        dataloader: false,
+        graphqlEndpoint: '/graphql-naive',
+        storeQueriesHeader: options.storeQueriesHeader ?? false,
+      })
     : undefined;
   const connect: ConnectHandler | undefined = parts.connect
     ? buildConnectHandler(library, { logger: options.logger, compressResponses: false })

@@ -21,6 +21,8 @@ export interface GraphQLServerOptions {
   /** Most keys in one DataLoader batch (the domain's default when absent). */
   maxBatchSize?: number | undefined;
   limits?: Partial<GraphQLLimits> | undefined;
+  /** Stamp responses with x-store-queries (default true); see RestApiOptions for why serve does not. */
+  storeQueriesHeader?: boolean | undefined;
   /** yoga's logger setting; default true (masked internal errors are logged). */
   logging?: boolean | YogaLogger | undefined;
 }
@@ -59,6 +61,9 @@ export function buildGraphQLServer(library: Library, options: GraphQLServerOptio
       subscriptionsProtocol: 'SSE',
     },
     renderGraphiQL: renderOfflineGraphiQL,
-    plugins: [useStoreQueryCount(), ...useQueryLimits(limits)],
+    plugins: [
+      ...(options.storeQueriesHeader === false ? [] : [useStoreQueryCount()]),
+      ...useQueryLimits(limits),
+    ],
   });
 }

@@ -57,7 +57,8 @@ export function buildRestApi(library: Library, options: RestApiOptions = {}): Re
   // the protocol's, and no client of the workbench revalidates.
   app.set('etag', false);
 
-  app.use(attachQueryCounter);
+  const countQueries = options.storeQueriesHeader ?? true;
+  if (countQueries) app.use(attachQueryCounter);
   // Outside the API description: the description itself, its UI, and the hint for a plain
   // GET on a WebSocket path.
   app.use(buildDocsRouter(document));
@@ -83,7 +84,7 @@ export function buildRestApi(library: Library, options: RestApiOptions = {}): Re
       ignorePaths: /^\/v1\/reviews\/import\/?$/,
     }),
   );
-  app.use(runInQueryScope);
+  if (countQueries) app.use(runInQueryScope);
 
   app.use(buildBooksRouter(library));
   app.use(buildCatalogRouter(library, streams));

@@ -21,6 +21,12 @@ export interface RestApiOptions {
   sseHeartbeatMs?: number;
   /** Where unexpected errors go. Default: a pino logger on stdout. */
   logger?: RestLogger;
+  /**
+   * Stamp each response with x-store-queries (default true). `wirebench serve` turns it off:
+   * benchmarks read store queries from the metrics endpoint, and a header only REST and
+   * GraphQL send would add bytes and work that the RPC protocols do not pay.
+   */
+  storeQueriesHeader?: boolean;
 }
 
 export interface RestApi {

@@ -48,7 +48,12 @@ function nextIsbn(): string {
   return `${first12}${(10 - (sum % 10)) % 10}`;
 }
 
-function num(params: Record<string, unknown>, key: string, fallback: number): number {
+/** A numeric scenario parameter, or the fallback when the scenario file does not set it. */
+export function numberParam(
+  params: Record<string, unknown>,
+  key: string,
+  fallback: number,
+): number {
   const v = params[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
@@ -76,7 +81,7 @@ export function prepareOperation(scenario: Scenario, ctx: OperationContext): Pre
         },
       };
     case 'listBooks': {
-      const pageSize = num(scenario.params, 'pageSize', 20);
+      const pageSize = numberParam(scenario.params, 'pageSize', 20);
       const cursors = new Map<number, string | undefined>();
       return {
         itemsPerOp: pageSize,
@@ -121,8 +126,8 @@ export function prepareOperation(scenario: Scenario, ctx: OperationContext): Pre
     }
     case 'authorTree': {
       const query = {
-        authors: num(scenario.params, 'authors', 20),
-        reviewsPerBook: num(scenario.params, 'reviewsPerBook', 3),
+        authors: numberParam(scenario.params, 'authors', 20),
+        reviewsPerBook: numberParam(scenario.params, 'reviewsPerBook', 3),
       };
       const strategy = (scenario.params.strategy ?? 'batched') as NestedStrategy;
       return {
@@ -151,7 +156,7 @@ export function prepareOperation(scenario: Scenario, ctx: OperationContext): Pre
         },
       };
     case 'importReviews': {
-      const count = num(scenario.params, 'reviews', 50);
+      const count = numberParam(scenario.params, 'reviews', 50);
       return {
         itemsPerOp: count,
         op: async (worker) => {

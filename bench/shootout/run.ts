@@ -30,12 +30,13 @@ import {
   type LatencySummary,
   mergeHistograms,
   spread,
+  summarize,
 } from '../load/histogram.ts';
 import { runOpenLoop } from '../load/open-loop.ts';
 import { describePinning, GENERATOR_CORE, pinSelf, serverWrapper } from '../load/pinning.ts';
 import { classifyBottleneck, sampleProcess, sampleSelf } from '../load/process-stats.ts';
 import type { Scenario } from '../scenarios/index.ts';
-import { type OperationContext, prepareOperation } from '../scenarios/operations.ts';
+import { numberParam, type OperationContext, prepareOperation } from '../scenarios/operations.ts';
 import { runChat, runServerStream } from '../scenarios/streams.ts';
 import { captureEnvironment } from './environment.ts';
 import {
@@ -117,25 +118,6 @@ function latencyFigures(histograms: string[], summaries: LatencySummary[]): Late
     p999: pick('p999'),
     max: pick('max'),
     histogram: encodeHistogram(mergeHistograms(histograms)),
-  };
-}
-
-function summarizeEncoded(encoded: string): LatencySummary {
-  const h = decodeHistogram(encoded);
-  const ms = (v: number) => v / 1_000;
-  return {
-    count: h.totalCount,
-    min: ms(h.minNonZeroValue),
-    mean: ms(h.mean),
-    stdev: ms(h.stdDeviation),
-    p50: ms(h.getValueAtPercentile(50)),
-    p75: ms(h.getValueAtPercentile(75)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p97_5: ms(h.getValueAtPercentile(97.5)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
-    p9999: ms(h.getValueAtPercentile(99.99)),
-    max: ms(h.maxValue),
   };
 }
 
@@ -391,7 +373,7 @@ function streamFigures(runs: Awaited<ReturnType<typeof runServerStream>>[]): Str
     messagesPerSecond: spread(runs.map((r) => r.messagesPerSecond)),
     latency: latencyFigures(
       runs.map((r) => r.encodedLatency),
-      runs.map((r) => summarizeEncoded(r.encodedLatency)),
+      runs.map((r) => summarize(decodeHistogram(r.encodedLatency))),
     ),
     delivered: runs.reduce((n, r) => n + r.delivered, 0),
     expected: runs.reduce((n, r) => n + r.expected, 0),
@@ -403,19 +385,14 @@ function bidiFigures(runs: Awaited<ReturnType<typeof runChat>>[]): BidiFigures {
     members: runs[0]?.members ?? 0,
     roundTrip: latencyFigures(
       runs.map((r) => r.encoded.roundTrip),
-      runs.map((r) => summarizeEncoded(r.encoded.roundTrip)),
+      runs.map((r) => summarize(decodeHistogram(r.encoded.roundTrip))),
     ),
     fanOut: latencyFigures(
       runs.map((r) => r.encoded.fanOut),
-      runs.map((r) => summarizeEncoded(r.encoded.fanOut)),
+      runs.map((r) => summarize(decodeHistogram(r.encoded.fanOut))),
     ),
     messagesPerSecond: spread(runs.map((r) => r.messagesPerSecond)),
   };
-}
-
-function num(params: Record<string, unknown>, key: string, fallback: number): number {
-  const v = params[key];
-  return typeof v === 'number' ? v : fallback;
 }
 
 /** The bare hello-world of one stack, loaded by the generator its protocols use. */
@@ -477,6 +454,7 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
 
   const results: ScenarioResult[] = [];
   const capacityRuns = new Map<Variant, CapacityResult[]>();
+  let firstSeededMaxId: number | undefined;
   // Each stack's hello-world ceiling is measured right after the server group that uses it,
   // so that a protocol and its ceiling see the same machine conditions.
   const ceilings: CeilingResult[] = [];
@@ -495,11 +473,16 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
       ? `http://127.0.0.1:${server.ports.metrics}/metrics`
       : undefined;
     const ctx: Context = { options, server, metricsUrl, warnings };
+    // Capacity requests draw ids from the seeded books: the highest id of the catalog as the
+    // fresh server first serves it, before any scenario has written.
+    let seededMaxId: number | undefined;
     try {
       for (const variant of variants) {
         const client = createClient(variant, server.endpoints);
         try {
           const catalog = await client.exportCatalog();
+          seededMaxId ??= Math.max(...catalog.map((b) => b.id));
+          firstSeededMaxId ??= seededMaxId;
           const opCtx: OperationContext = {
             client,
             variant,
@@ -528,7 +511,7 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
                 ? `http://${server.endpoints.grpc}`
                 : server.endpoints.h2;
           const requests = buildCrudReadRequests(variant, {
-            maxId: scaleBooks(options.scale),
+            maxId: seededMaxId ?? 1,
             seed: options.seed,
           });
           try {
@@ -586,7 +569,7 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
 
   const h2loadChecks: H2loadCheck[] = [];
   if (options.h2loadCheck && options.variants.includes('grpc')) {
-    h2loadChecks.push(await checkAgainstH2load(options, wrapper, warnings));
+    h2loadChecks.push(await checkAgainstH2load(options, firstSeededMaxId ?? 1, wrapper, warnings));
   }
 
   const micro = options.micro ? await options.micro(log) : [];
@@ -671,13 +654,6 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
   };
 }
 
-/** Books at a scale, for drawing valid ids without asking the server (matches the seed generator). */
-function scaleBooks(scale: string): number {
-  const factor =
-    scale === 'small' ? 0.1 : scale === 'default' ? 1 : scale === 'large' ? 10 : Number(scale);
-  return Math.max(1, Math.round(2_000 * factor));
-}
-
 function toLayers(d: DirectionBytes): WireLayers {
   return {
     headers: d.headers,
@@ -735,8 +711,8 @@ async function runScenario(
       runs.push(
         await runServerStream({
           client,
-          subscribers: num(scenario.params, 'subscribers', 10),
-          publishRate: num(scenario.params, 'publishRate', 200),
+          subscribers: numberParam(scenario.params, 'subscribers', 10),
+          publishRate: numberParam(scenario.params, 'publishRate', 200),
           durationMs: options.durationMs,
           bookIds: opCtx.bookIds,
         }),
@@ -751,8 +727,8 @@ async function runScenario(
         await runChat({
           client,
           room: `bench-${variant}-${r}`,
-          members: num(scenario.params, 'members', 5),
-          messages: num(scenario.params, 'messages', 100),
+          members: numberParam(scenario.params, 'members', 5),
+          messages: numberParam(scenario.params, 'messages', 100),
         }),
       );
     }
@@ -830,6 +806,7 @@ async function runOpenLoops(
 
 async function checkAgainstH2load(
   options: ShootoutOptions,
+  maxId: number,
   wrapper: string[],
   warnings: string[],
 ): Promise<H2loadCheck> {
@@ -841,7 +818,7 @@ async function checkAgainstH2load(
   });
   try {
     const [spec] = buildCrudReadRequests('grpc', {
-      maxId: scaleBooks(options.scale),
+      maxId,
       seed: options.seed,
       count: 1,
     });
