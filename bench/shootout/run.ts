@@ -682,7 +682,8 @@ async function measureWire(
   opCtx: OperationContext,
   endpoints: ServerProcess['endpoints'],
 ): Promise<WireFigures> {
-  const accounted = await createAccountedClient(opCtx.variant, endpoints);
+  // settleMs: a late SETTINGS ACK of the handshake belongs to the first call, not the second.
+  const accounted = await createAccountedClient(opCtx.variant, endpoints, { settleMs: 25 });
   try {
     // Two fresh preparations draw the same ids, so both calls send the same request and
     // differ only in what the connection has already paid for.
