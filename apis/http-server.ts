@@ -5,8 +5,9 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import compression from 'compression';
 import type { Logger } from 'pino';
-import { buildConnectHandler, type ConnectHandler } from './connect/index.ts';
+import { buildConnectHandler, COMPRESS_MIN_BYTES, type ConnectHandler } from './connect/index.ts';
 import type { Library } from './domain/index.ts';
 import { buildGraphQLServer } from './graphql/index.ts';
 import { buildRestApi } from './rest/index.ts';
@@ -21,6 +22,12 @@ export interface HttpServerOptions {
   logger?: Logger | undefined;
   /** Stamp REST and GraphQL responses with x-store-queries (serve: off; tests: on). */
   storeQueriesHeader?: boolean | undefined;
+  /**
+   * Gzip responses of 1 KiB or more when the client accepts it: REST and GraphQL through the
+   * `compression` middleware (SSE left alone, so events are not held back in a gzip buffer),
+   * Connect and gRPC-Web through connect-node's own compression. Off by default.
+   */
+  compression?: boolean | undefined;
   /** Which protocols to serve; all of them by default. */
   parts?: Partial<HttpServerParts> | undefined;
 }
@@ -57,6 +64,23 @@ function sendJson(
   res.end(text);
 }
 
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+function buildCompression(): Middleware {
+  const middleware = compression({
+    threshold: COMPRESS_MIN_BYTES,
+    // SSE must reach the client event by event; everything else compressible (JSON, NDJSON,
+    // problem+json, GraphQL responses) is compressed.
+    filter: (req, res) => {
+      const type = String(res.getHeader('content-type') ?? '');
+      if (type.startsWith('text/event-stream')) return false;
+      if (type.startsWith('application/x-ndjson')) return true;
+      return compression.filter(req, res);
+    },
+  });
+  return middleware as unknown as Middleware;
+}
+
 export function buildHttpServer(library: Library, options: HttpServerOptions = {}): HttpServer {
   const parts: HttpServerParts = { rest: true, graphql: true, connect: true, ...options.parts };
   const rest = parts.rest
@@ -80,8 +104,21 @@ export function buildHttpServer(library: Library, options: HttpServerOptions = {
       })
     : undefined;
   const connect: ConnectHandler | undefined = parts.connect
-    ? buildConnectHandler(library, { logger: options.logger, compressResponses: false })
+    ? buildConnectHandler(library, {
+        logger: options.logger,
+        compressResponses: options.compression ?? false,
+      })
     : undefined;
+  const gzip = options.compression ? buildCompression() : undefined;
+  /** Runs `handler` behind the gzip middleware when compression is on. */
+  const compressed = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    handler: (req: IncomingMessage, res: ServerResponse) => unknown,
+  ) => {
+    if (!gzip) return void handler(req, res);
+    gzip(req, res, () => void handler(req, res));
+  };
   let ready = true;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -89,15 +126,15 @@ export function buildHttpServer(library: Library, options: HttpServerOptions = {
     if (connect?.matches(req)) {
       connect(req, res);
     } else if (graphql && (path === '/graphql' || path.startsWith('/graphql/'))) {
-      void graphql(req, res);
+      compressed(req, res, graphql);
     } else if (graphqlNaive && (path === '/graphql-naive' || path.startsWith('/graphql-naive/'))) {
-      void graphqlNaive(req, res);
+      compressed(req, res, graphqlNaive);
     } else if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
       sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'draining' });
     } else if (rest) {
-      rest.app(req, res);
+      compressed(req, res, rest.app);
     } else {
       sendJson(res, 404, NOT_FOUND, 'application/problem+json');
     }

@@ -23,6 +23,12 @@ export interface ServeConfig {
   /** Prometheus metrics port; no metrics server when absent. */
   metricsPort?: number | undefined;
   only?: ServeGroup | undefined;
+  /**
+   * Gzip responses of 1 KiB or more for clients that accept gzip. Off by default, so that every
+   * protocol's bodies go out as encoded (grpc-js cannot compress responses, and grpc-js and
+   * undici clients always offer gzip); the shootout turns it on for a separate bytes pass.
+   */
+  compression?: boolean | undefined;
   logger?: Logger | undefined;
 }
 
@@ -56,6 +62,7 @@ export async function startServers(library: Library, config: ServeConfig): Promi
     if (wantHttp) {
       http = buildHttpServer(library, {
         logger: config.logger,
+        compression: config.compression ?? false,
         parts:
           only === undefined
             ? undefined
@@ -64,7 +71,10 @@ export async function startServers(library: Library, config: ServeConfig): Promi
       ports.http = await http.listen(config.httpPort, config.host);
     }
     if (wantH2) {
-      h2 = buildConnectH2Server(library, { logger: config.logger, compressResponses: false });
+      h2 = buildConnectH2Server(library, {
+        logger: config.logger,
+        compressResponses: config.compression ?? false,
+      });
       ports.h2 = await h2.listen(config.h2Port, config.host);
     }
     if (wantGrpc) {

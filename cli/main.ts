@@ -40,6 +40,7 @@ interface ServeFlags {
   metricsPort?: number;
   host: string;
   only?: ServeGroup;
+  compression: boolean;
   db?: string;
   seed: number;
   scale: Scale;
@@ -61,6 +62,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     grpcPort: flags.grpcPort,
     metricsPort: flags.metricsPort,
     only: flags.only,
+    compression: flags.compression,
     logger,
   });
   const { http, h2, grpc } = servers.ports;
@@ -160,6 +162,14 @@ export function buildProgram(): Command {
       new Option('--only <protocol>', 'serve one protocol implementation alone')
         .env('WIREBENCH_ONLY')
         .choices(SERVE_GROUPS),
+    )
+    .addOption(
+      new Option(
+        '--compression',
+        'gzip responses of 1 KiB or more for clients that accept it (REST, GraphQL, Connect, gRPC-Web and gRPC on connect-node; grpc-js cannot compress responses)',
+      )
+        .env('WIREBENCH_COMPRESSION')
+        .default(false),
     )
     .addOption(
       new Option('--host <host>', 'address to bind').env('WIREBENCH_HOST').default('127.0.0.1'),

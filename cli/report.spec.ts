@@ -70,7 +70,7 @@ describe('wirebench report', () => {
     };
     assert.equal(printed.run, 'run-json');
     assert.equal(printed.html, join(dirname(file), 'report.html'));
-    assert.equal(printed.charts.length, 32);
+    assert.equal(printed.charts.length, 37);
   });
 
   test('--no-wire starts no server and leaves the wire section pointing at the way to get one', async () => {

@@ -274,7 +274,7 @@ export function registerShootoutCommand(program: Command): void {
     .addOption(
       new Option(
         '--threshold <expr>',
-        "fail (exit 1) when broken, k6 style: 'crud-read:p99<20ms', 'crud-read@grpc:rps>5000'",
+        "fail (exit 1) when broken, k6 style: 'crud-read:p99<20ms', 'crud-read@grpc:rps>5000' (read at the highest concurrency measured)",
       )
         .argParser(parseThresholdOption)
         .default([]),

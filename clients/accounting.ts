@@ -75,6 +75,8 @@ export interface AccountingOptions {
   settleMs?: number | undefined;
   /** Give up waiting for the call's exchanges to finish after this long (default 2 s). */
   settleTimeoutMs?: number | undefined;
+  /** The client accepts gzip-compressed responses (see ClientOptions). */
+  compression?: boolean | undefined;
 }
 
 export interface AccountedClient {
@@ -163,7 +165,7 @@ export async function createAccountedClient(
       h2: `http://${h2.address}`,
       grpc: grpc.address,
     };
-    client = createClient(variant, tappedEndpoints);
+    client = createClient(variant, tappedEndpoints, { compression: options.compression });
   } catch (err) {
     await Promise.all(taps.map((tap) => tap.close()));
     throw err;

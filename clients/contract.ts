@@ -44,6 +44,16 @@ export const VARIANTS = [
 export type Variant = (typeof VARIANTS)[number];
 
 /** Where the servers listen. A client uses the one its variant needs. */
+/** Options every client takes. */
+export interface ClientOptions {
+  /**
+   * Accept gzip-compressed responses. REST and GraphQL (undici) and gRPC (grpc-js) offer gzip
+   * whatever this says; connect-node's transports offer it only when this is true. Whether a
+   * response is compressed is the server's choice (`serve --compression`).
+   */
+  compression?: boolean | undefined;
+}
+
 export interface Endpoints {
   /** HTTP/1.1 server: REST, GraphQL, Connect and gRPC-Web (`http://host:port`). */
   http: string;

@@ -2,14 +2,18 @@
 // and knows nothing of the others.
 
 import { createConnectClient } from './connect/index.ts';
-import type { Endpoints, LibraryClient, Variant } from './contract.ts';
+import type { ClientOptions, Endpoints, LibraryClient, Variant } from './contract.ts';
 import { createGraphQLClient } from './graphql/index.ts';
 import { createGrpcClient } from './grpc/index.ts';
 import { createRestClient } from './rest/index.ts';
 
 export * from './contract.ts';
 
-export function createClient(variant: Variant, endpoints: Endpoints): LibraryClient {
+export function createClient(
+  variant: Variant,
+  endpoints: Endpoints,
+  options: ClientOptions = {},
+): LibraryClient {
   switch (variant) {
     case 'rest':
       return createRestClient(endpoints);
@@ -24,6 +28,6 @@ export function createClient(variant: Variant, endpoints: Endpoints): LibraryCli
     case 'connect-proto-h2':
     case 'grpc-web-h1':
     case 'grpc-web-h2':
-      return createConnectClient(variant, endpoints);
+      return createConnectClient(variant, endpoints, { compression: options.compression });
   }
 }

@@ -13,6 +13,8 @@ const REPO_ROOT = resolve(import.meta.dirname, '..');
 export interface ServerProcessOptions {
   /** `serve --only`: one implementation alone. */
   only?: 'rest' | 'graphql' | 'connect' | 'grpc' | undefined;
+  /** `serve --compression`: gzip responses of 1 KiB or more for clients that accept it. */
+  compression?: boolean | undefined;
   seed?: number | undefined;
   scale?: string | undefined;
   host?: string | undefined;
@@ -53,6 +55,7 @@ export async function startServerProcess(
     ...['--seed', String(options.seed ?? 42), '--scale', options.scale ?? 'small'],
     ...['--log-level', 'info'],
     ...(options.only ? ['--only', options.only] : []),
+    ...(options.compression ? ['--compression'] : []),
     ...(options.metrics ? ['--metrics-port', '0'] : []),
   ];
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args];

@@ -10,6 +10,7 @@ export { buildConnectRoutes, type ConnectRoutesOptions } from './routes.ts';
 export {
   buildConnectH2Server,
   buildConnectHandler,
+  COMPRESS_MIN_BYTES,
   CONNECT_LIMITS,
   CONNECT_PATH_PREFIX,
   type ConnectH2Server,

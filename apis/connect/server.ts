@@ -31,6 +31,9 @@ const MiB = 1024 * 1024;
  * - maxConcurrentStreams 250 per HTTP/2 connection (Go's net/http2 default): above the
  *   concurrency a shootout drives through one connection, far below node's 2^32-1.
  */
+/** Response messages smaller than this are sent uncompressed when compression is on. */
+export const COMPRESS_MIN_BYTES = 1024;
+
 export const CONNECT_LIMITS = {
   readMaxBytes: 1 * MiB,
   writeMaxBytes: 32 * MiB,
@@ -61,10 +64,11 @@ export interface ConnectServerOptions extends ConnectRoutesOptions {
   cors?: CorsOptions | undefined;
   /**
    * Compress responses for clients that accept gzip (connect-node's default, on unless false).
-   * Requests compressed with gzip are accepted either way. `wirebench serve` turns it off so
-   * that connect-node answers plain bodies as grpc-js, express and yoga do: grpc-js clients
-   * always offer gzip, and a compressed connect-node response beside a plain grpc-js one would
-   * compare compression, not protocols.
+   * Requests compressed with gzip are accepted either way. `wirebench serve` turns it off
+   * unless --compression, so that connect-node answers plain bodies as grpc-js, express and yoga
+   * do: grpc-js clients always offer gzip, and a compressed connect-node response beside a
+   * plain grpc-js one would compare compression, not protocols. When on, messages of 1 KiB or
+   * more are compressed (connect-node's compressMinBytes default, stated here explicitly).
    */
   compressResponses?: boolean | undefined;
   /**
@@ -108,7 +112,8 @@ function buildAdapter(
     writeMaxBytes: options.writeMaxBytes ?? CONNECT_LIMITS.writeMaxBytes,
     // gzip only: what every gRPC implementation and buf curl speak; brotli is not in gRPC.
     acceptCompression: [compressionGzip],
-    ...(options.compressResponses === false ? { compressMinBytes: Number.MAX_SAFE_INTEGER } : {}),
+    compressMinBytes:
+      options.compressResponses === false ? Number.MAX_SAFE_INTEGER : COMPRESS_MIN_BYTES,
     shutdownSignal,
     interceptors: options.interceptors ?? [],
   });

@@ -128,6 +128,12 @@ export interface ScenarioResult {
   openLoop: OpenLoopFigures | undefined;
   capacity: CapacityFigures | undefined;
   wire: WireFigures | undefined;
+  /**
+   * The same calls against a server that gzips responses of 1 KiB or more for clients that
+   * accept it (`serve --compression`); requests uncompressed. grpc-js cannot compress
+   * responses, so its figures equal the plain ones. Absent in runs made before it existed.
+   */
+  wireCompressed?: WireFigures | undefined;
   stream: StreamFigures | undefined;
   bidi: BidiFigures | undefined;
   itemsPerOp: number;

@@ -306,9 +306,12 @@ function capacityFromRuns(
   ceiling: { stack: string; throughput: Spread } | undefined,
 ): CapacityFigures {
   const first = runs[0] as CapacityResult;
-  // Requests over the window, as h2load and wrk report it: a median of per-interval samples
-  // is unstable in the short windows of the quick profile.
-  const throughput = spread(runs.map((r) => r.meanThroughput));
+  // Successful responses over the window (requests over the window, as h2load and wrk report
+  // it, when nothing failed): a median of per-interval samples is unstable in the short windows
+  // of the quick profile. Failed responses are counted apart, never as capacity.
+  const okRate = (r: CapacityResult) =>
+    r.requests > 0 ? (r.ok / r.requests) * r.meanThroughput : 0;
+  const throughput = spread(runs.map(okRate));
   return {
     generator: first.generator,
     connections: first.connections,
@@ -321,7 +324,7 @@ function capacityFromRuns(
     errors: runs.reduce((n, r) => n + r.errors + r.non2xx + r.protocolErrors, 0),
     ceiling,
     ratioToCeiling: ceiling
-      ? spread(runs.map((r) => r.meanThroughput / ceiling.throughput.median))
+      ? spread(runs.map((r) => okRate(r) / ceiling.throughput.median))
       : undefined,
     serverUtilisation: spread(
       runs.map((r) => r.serverCpu?.utilisation ?? Number.NaN).filter(Number.isFinite),
@@ -530,6 +533,7 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
     } finally {
       await server.stop();
     }
+    await measureCompressedWire(options, group, variants, results, wrapper, warnings);
     if (options.ceilings) {
       const stacks = new Set(variants.filter((v) => capacityRuns.has(v)).map(ceilingStackOf));
       for (const stack of stacks) {
@@ -579,8 +583,12 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
     .map((r) => ({
       scenario: r.scenario,
       variant: r.variant,
+      // At the highest concurrency measured: the heaviest load of the run, as the verdict reads.
       figure: (metric: ThresholdMetric) => {
-        const loop = r.closedLoop[0];
+        const loop = r.closedLoop.reduce<(typeof r.closedLoop)[number] | undefined>(
+          (top, l) => (top === undefined || l.concurrency > top.concurrency ? l : top),
+          undefined,
+        );
         if (!loop) return undefined;
         if (metric === 'rps') return loop.throughput.median;
         if (metric === 'errors') {
@@ -608,6 +616,11 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
     if (r.openLoop?.bottleneck === 'generator') {
       warnings.push(
         `${r.variant} ${r.scenario} open loop: achieved ${Math.round(r.openLoop.achievedRate.median)}/s of ${r.openLoop.rate}/s; the client could not keep the rate, so corrected latency includes its own backlog`,
+      );
+    }
+    if (r.capacity && r.capacity.errors > 0) {
+      warnings.push(
+        `${r.variant} ${r.scenario} capacity: ${r.capacity.errors} failed responses, not counted in its capacity`,
       );
     }
     if (r.capacity?.bottleneck === 'generator') {
@@ -681,9 +694,13 @@ async function measureWire(
   scenario: Scenario,
   opCtx: OperationContext,
   endpoints: ServerProcess['endpoints'],
+  compression = false,
 ): Promise<WireFigures> {
   // settleMs: a late SETTINGS ACK of the handshake belongs to the first call, not the second.
-  const accounted = await createAccountedClient(opCtx.variant, endpoints, { settleMs: 25 });
+  const accounted = await createAccountedClient(opCtx.variant, endpoints, {
+    settleMs: 25,
+    compression,
+  });
   try {
     // Two fresh preparations draw the same ids, so both calls send the same request and
     // differ only in what the connection has already paid for.
@@ -694,6 +711,61 @@ async function measureWire(
     return { firstCall: toWireCall(firstCall.wire), steadyState: toWireCall(secondCall.wire) };
   } finally {
     await accounted.close();
+  }
+}
+
+/**
+ * The same bytes pass against a second server of the group started with `serve --compression`
+ * (gzip for responses of 1 KiB or more, when the client accepts it), for every unary scenario
+ * whose plain bytes were measured. A separate process, so that the load runs never meet a
+ * compressing server. Requests stay uncompressed.
+ */
+async function measureCompressedWire(
+  options: ShootoutOptions,
+  group: ServerGroup,
+  variants: Variant[],
+  results: ScenarioResult[],
+  wrapper: string[],
+  warnings: string[],
+): Promise<void> {
+  const wanted = results.filter((r) => variants.includes(r.variant as Variant) && r.wire);
+  if (wanted.length === 0) return;
+  const server = await startServerProcess({
+    only: group,
+    seed: options.seed,
+    scale: options.scale,
+    compression: true,
+    wrapper,
+  });
+  try {
+    for (const variant of variants) {
+      const client = createClient(variant, server.endpoints);
+      try {
+        const catalog = await client.exportCatalog();
+        const opCtx: OperationContext = {
+          client,
+          variant,
+          bookIds: catalog.map((b) => b.id),
+          authorIds: [...new Set(catalog.map((b) => b.authorId))],
+          seed: options.seed,
+        };
+        for (const result of wanted.filter((r) => r.variant === variant)) {
+          const scenario = options.scenarios.find((s) => s.name === result.scenario);
+          if (!scenario) continue;
+          try {
+            result.wireCompressed = await measureWire(scenario, opCtx, server.endpoints, true);
+          } catch (err) {
+            warnings.push(
+              `${variant} ${scenario.name}: compressed bytes not measured (${err instanceof Error ? err.message : String(err)})`,
+            );
+          }
+        }
+      } finally {
+        await client.close();
+      }
+    }
+  } finally {
+    await server.stop();
   }
 }
 

@@ -4,6 +4,7 @@
 // is one query (batched by DataLoader on /graphql, N+1 in the server on /graphql-naive), the
 // import one mutation with the whole list, the chat a subscription plus mutations.
 
+import { setMaxListeners } from 'node:events';
 import { GraphQLClient } from 'graphql-request';
 import { createClient as createSseClient } from 'graphql-sse';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
@@ -110,6 +111,9 @@ export function createGraphQLClient(
   });
   // Aborted by close(): ends the subscriptions, which would keep connections busy forever.
   const closing = new AbortController();
+  // Every live subscription listens on it (the server-stream scenario opens ten at once); each
+  // removes its listener when it ends, so no limit is needed.
+  setMaxListeners(0, closing.signal);
   const chats = new Set<ChatSession>();
 
   async function call<T>(pending: Promise<T>): Promise<T> {

@@ -106,7 +106,7 @@ describe('the HTML report in Chromium', { skip }, () => {
       latency: 8,
       throughput: 5,
       'open-loop': 1,
-      bytes: 10,
+      bytes: 15,
       serialization: 4,
       streams: 2,
       queries: 1,

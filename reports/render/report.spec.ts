@@ -25,8 +25,9 @@ const FULL_CHARTS: Record<string, number> = {
   // one per scenario with closed loops: crud-read, nested x2, large-payload, client-stream
   throughput: 5,
   'open-loop': 1,
-  // steady state and first call for the 5 scenarios with wire figures
-  bytes: 10,
+  // steady state, first call and steady state with gzip responses for the 5 scenarios with
+  // wire figures
+  bytes: 15,
   // time and size for the 2 payloads
   serialization: 4,
   // server-stream first message, bidi p99
@@ -179,7 +180,9 @@ describe('report of the full fixture run', () => {
   test('states the environment, parameters and fairness', () => {
     assert.ok(html.includes('Fixture CPU @ 3.0GHz, 2 cores'));
     assert.ok(html.includes('seed 42, scale small'));
-    assert.ok(html.includes('3 repetitions of 3,000 ms, each after 1,000 ms of discarded warm-up'));
+    assert.ok(
+      html.includes('3 repetitions of 3,000 ms; 1,000 ms of discarded warm-up before the first'),
+    );
     assert.ok(html.includes('same dataset (seed, scale) on every server'));
     assert.ok(html.includes('server core 1, load core 0'));
   });

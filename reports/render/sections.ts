@@ -9,6 +9,7 @@ import type {
   ScenarioResult,
   ShootoutResults,
   Spread,
+  WireFigures,
   WireLayers,
 } from '../../bench/shootout/results.ts';
 import {
@@ -537,23 +538,40 @@ function buildBytesSection(results: ShootoutResults): Section | undefined {
   for (const scenario of scenariosOf(results)) {
     const list = byScenario(results, scenario).filter((r) => r.status === 'ok' && r.wire);
     if (list.length === 0) continue;
-    const chartOf = (which: 'steadyState' | 'firstCall', title: string) =>
+    const chartOf = (
+      which: 'steadyState' | 'firstCall',
+      title: string,
+      pick: (r: ScenarioResult) => WireFigures | undefined = (r) => r.wire,
+      suffix = '',
+    ) =>
       stackedBytesChart({
-        id: `bytes-${scenario}-${which === 'steadyState' ? 'steady' : 'first'}`,
+        id: `bytes-${scenario}-${which === 'steadyState' ? 'steady' : 'first'}${suffix}`,
         title: `${scenario}: bytes per operation, ${title}`,
         subtitle: 'exact counts from one call; request (→) and response (←) per variant',
         layers: LAYERS,
         rows: list.flatMap((r) => {
-          const w = r.wire![which];
+          const w = pick(r)?.[which];
+          if (!w) return [];
           return [layerRow(`${r.variant} →`, w.request), layerRow(`${r.variant} ←`, w.response)];
         }),
       });
+    const compressed = list.some((r) => r.wireCompressed);
     blocks.push({ kind: 'heading', text: scenario });
     blocks.push({
       kind: 'charts',
       charts: [
         chartOf('steadyState', 'steady state (warm connection)'),
         chartOf('firstCall', 'first call (new connection)'),
+        ...(compressed
+          ? [
+              chartOf(
+                'steadyState',
+                'steady state, gzip responses',
+                (r) => r.wireCompressed,
+                '-gzip',
+              ),
+            ]
+          : []),
       ],
     });
     const itemised = list.some((r) => r.itemsPerOp > 1);
@@ -565,20 +583,27 @@ function buildBytesSection(results: ShootoutResults): Section | undefined {
         'response (steady)',
         'total steady',
         'total first call',
+        ...(compressed ? ['response gzip (steady)', 'total steady gzip'] : []),
         'HTTP requests/streams',
         ...(itemised ? ['bytes per item'] : []),
       ],
-      numeric: [false, false, false, true, true, true, true],
+      numeric: [false, false, false, true, true, ...(compressed ? [false, true] : []), true, true],
       rows: list.map((r) => {
         const s = r.wire!.steadyState;
         const f = r.wire!.firstCall;
         const total = s.request.total + s.response.total;
+        const z = r.wireCompressed?.steadyState;
         return [
           r.variant,
           layersText(s.request),
           layersText(s.response),
           formatBytes(total),
           formatBytes(f.request.total + f.response.total),
+          ...(compressed
+            ? z
+              ? [layersText(z.response), formatBytes(z.request.total + z.response.total)]
+              : ['–', '–']
+            : []),
           String(s.httpRequests),
           ...(itemised ? [formatBytes(total / Math.max(1, r.itemsPerOp))] : []),
         ];
@@ -592,7 +617,7 @@ function buildBytesSection(results: ShootoutResults): Section | undefined {
     blocks: [
       {
         kind: 'p',
-        text: `What one operation puts on the wire, both directions, split into ${LAYERS.join(', ')} (HTTP/2 preface, SETTINGS, WINDOW_UPDATE and PING count as connection). Byte counts are exact, from one call through the accounting tap, so they have no spread; the first call pays the connection set-up, the steady state is what every later call costs. Layer letters in the table: h headers, f framing, b body, t trailers, c connection. Responses are as the servers sent them (no content coding unless the wire sample below says otherwise); compressed sizes per codec are under Serialization.`,
+        text: `What one operation puts on the wire, both directions, split into ${LAYERS.join(', ')} (HTTP/2 preface, SETTINGS, WINDOW_UPDATE and PING count as connection). Byte counts are exact, from one call through the accounting tap, so they have no spread; the first call pays the connection set-up, the steady state is what every later call costs. Layer letters in the table: h headers, f framing, b body, t trailers, c connection. The plain figures are of servers that compress nothing (as in the load runs). The gzip figures, where the run has them, are the same calls against a second server of each implementation started with \`serve --compression\`: responses of 1 KiB or more gzip-compressed for clients that accept it, requests plain. grpc-js cannot compress responses, so its gzip figures equal its plain ones; smaller responses stay plain everywhere. Compressed sizes per codec and payload, without HTTP, are under Serialization.`,
       },
       ...blocks,
     ],
@@ -628,7 +653,7 @@ function buildSerializationSection(results: ShootoutResults): Section | undefine
         spreadBarChart({
           id: `micro-${slug(payload)}-time`,
           title: `${payload}: time per encode / decode (µs)`,
-          subtitle: 'tinybench mean; whiskers: ± its margin of error (99%)',
+          subtitle: 'tinybench mean; whiskers: ± its relative margin of error (95%)',
           categories: codecs,
           groups: [
             {
@@ -916,7 +941,7 @@ function buildCapacitySection(results: ShootoutResults): Section | undefined {
   const blocks: Block[] = [
     {
       kind: 'p',
-      text: "Server-only capacity: pre-encoded GetBook requests from a native load generator (autocannon on HTTP/1.1, our HTTP/2 generator on HTTP/2), so the client costs nothing. Each figure stands beside the bare hello-world of its own stack measured in the same run: the ratio is the protocol and application cost; the ceiling is the framework's.",
+      text: "Server-only capacity: pre-encoded GetBook requests from a native load generator (autocannon on HTTP/1.1, our HTTP/2 generator on HTTP/2), so the client costs nothing. Capacity counts successful responses per second only; failed ones (transport errors, non-2xx, a grpc-status other than 0, a GraphQL error) are in the failed column. Each figure stands beside the bare hello-world of its own stack measured in the same run: the ratio is the protocol and application cost; the ceiling is the framework's.",
     },
   ];
   if (list.length > 0) {
@@ -954,9 +979,10 @@ function buildCapacitySection(results: ShootoutResults): Section | undefined {
         'of ceiling',
         'generator',
         'server CPU',
+        'failed',
         'bottleneck',
       ],
-      numeric: [false, true, false, true, true, false, true, false],
+      numeric: [false, true, false, true, true, false, true, true, false],
       rows: list.map((r) => {
         const c = r.capacity!;
         return [
@@ -974,6 +1000,7 @@ function buildCapacitySection(results: ShootoutResults): Section | undefined {
             : formatPercentSpread(c.ratioToCeiling),
           `${c.generator} ${c.connections}×${c.streamsPerConnection}`,
           formatPercentSpread(c.serverUtilisation),
+          c.errors > 0 ? { text: c.errors.toLocaleString('en-US'), tone: 'bad' } : '0',
           c.bottleneck === 'generator' ? { text: '⚠ generator', tone: 'warn' } : c.bottleneck,
         ];
       }),
@@ -1165,7 +1192,7 @@ function buildEnvironmentSection(results: ShootoutResults): Section {
           ),
           kv(
             'timing',
-            `${p.repeat} repetitions of ${formatNumber(p.durationMs)} ms, each after ${formatNumber(p.warmupMs)} ms of discarded warm-up`,
+            `${p.repeat} repetitions of ${formatNumber(p.durationMs)} ms; ${formatNumber(p.warmupMs)} ms of discarded warm-up before the first of each series (before every repetition in the open loop)`,
           ),
           kv('pinning', `server ${p.pinning.server}, load ${p.pinning.load}`),
         ],
