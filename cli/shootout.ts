@@ -245,7 +245,7 @@ export function registerShootoutCommand(program: Command): void {
     .addOption(
       new Option(
         '--rate <ops>',
-        'open-loop arrival rate for crud-read (ops/s); default half the measured capacity',
+        "open-loop arrival rate for crud-read (ops/s); default half of what the variant carries (the lower of its server's capacity and its client's best closed-loop throughput)",
       ).argParser(parsePositive),
     )
     .addOption(

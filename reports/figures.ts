@@ -48,7 +48,7 @@ export const FIGURE_KEYS_HELP = `figure keys (S a scenario, V a variant, cN a cl
   S/V/stream-p99, first-message, stream-rate    server-stream figures
   S/V/roundtrip-p99, fanout-p99                  bidirectional figures
   ratio/S/VA/VB/METRIC[/cN]  VA's median over VB's, with the range the repetitions allow
-  winner/S, runner-up/S, margin/S                the verdict of a scenario
+  winner/S, runner-up/S, margin/S, noise/S       the verdict of a scenario
   ceiling/STACK           hello-world ceiling of a stack, req/s
   h2load/SERVER           our HTTP/2 generator's throughput over h2load's (SERVER: grpc-js)
   micro/PAYLOAD/CODEC/encode|decode   serialization ops/s
@@ -233,7 +233,8 @@ export function figureText(results: ShootoutResults, key: string): string {
     }
     case 'winner':
     case 'runner-up':
-    case 'margin': {
+    case 'margin':
+    case 'noise': {
       const [scenario] = rest;
       const v = verdictOf(
         scenario ?? '',
@@ -242,6 +243,7 @@ export function figureText(results: ShootoutResults, key: string): string {
       if (!v.winner) fail(key, `no verdict for scenario ${scenario}`);
       if (head === 'winner') return v.winner.variant;
       if (!v.runnerUp) fail(key, `scenario ${scenario} has a single contender`);
+      if (head === 'noise') return v.significance;
       return head === 'runner-up' ? v.runnerUp.variant : formatMargin(v);
     }
     case 'ceiling': {
@@ -295,16 +297,25 @@ export function figureText(results: ShootoutResults, key: string): string {
 function headlineTable(results: ShootoutResults): string {
   const rows = verdictsOf(results)
     .filter((v) => v.winner)
-    .map((v) => [
-      v.pattern,
-      v.scenario,
-      v.winner?.variant ?? '–',
-      v.concurrency === undefined ? `${v.metric.label}` : `${v.metric.label} at c=${v.concurrency}`,
-      formatSpread(v.winner?.figure, v.metric.unit),
-      v.runnerUp ? `${v.runnerUp.variant}: ${formatSpread(v.runnerUp.figure, v.metric.unit)}` : '–',
-      formatMargin(v),
-      v.significance,
-    ]);
+    .map((v) => {
+      // A figure the load generator capped is the client's limit: a floor, said so.
+      const flag = (variant: string | undefined) =>
+        variant !== undefined && v.generatorBound.includes(variant) ? ' ⚠ generator-bound' : '';
+      return [
+        v.pattern,
+        v.scenario,
+        v.winner?.variant ?? '–',
+        v.concurrency === undefined
+          ? `${v.metric.label}`
+          : `${v.metric.label} at c=${v.concurrency}`,
+        `${formatSpread(v.winner?.figure, v.metric.unit)}${flag(v.winner?.variant)}`,
+        v.runnerUp
+          ? `${v.runnerUp.variant}: ${formatSpread(v.runnerUp.figure, v.metric.unit)}${flag(v.runnerUp.variant)}`
+          : '–',
+        formatMargin(v),
+        v.significance,
+      ];
+    });
   return markdownTable(
     [
       'pattern',

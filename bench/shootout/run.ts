@@ -76,7 +76,10 @@ export interface ShootoutOptions {
   concurrency: number[];
   /** True when the command line named the concurrency: it then overrides the scenarios' own. */
   concurrencyExplicit: boolean;
-  /** Open-loop arrival rate (ops/s) for crud-read; default: half of the variant's measured capacity. */
+  /**
+   * Open-loop arrival rate (ops/s) for crud-read; default: half of what the variant can carry,
+   * the lower of its server-only capacity and its client's best closed-loop throughput.
+   */
   rate: number | undefined;
   openLoop: boolean;
   durationMs: number;
@@ -565,7 +568,7 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
     if (result) result.capacity = figures;
   }
 
-  // Open loop: crud-read at a fixed arrival rate, half the measured capacity unless given.
+  // Open loop: crud-read at a fixed arrival rate, half of what the variant can carry unless given.
   if (options.openLoop) {
     const crudRead = options.scenarios.find((s) => s.name === 'crud-read');
     if (crudRead) await runOpenLoops(options, crudRead, results, wrapper, warnings, log);
@@ -825,6 +828,26 @@ async function runScenario(
   return result;
 }
 
+/**
+ * Half of what a variant can carry: the lower of the server's capacity (pre-encoded requests)
+ * and the best closed-loop throughput of the variant's own client, which drives the open loop.
+ * Half of a fast server's capacity alone can be more than a Node client sends (grpc-js served
+ * GetBook at about four times what its client could send here), and a rate the client cannot
+ * keep measures the client's backlog, not the server.
+ */
+export function defaultOpenLoopRate(result: ScenarioResult | undefined): number | undefined {
+  const capacity = result?.capacity?.throughput.median;
+  const client = Math.max(
+    0,
+    ...(result?.closedLoop ?? []).map((l) => l.throughput.median).filter(Number.isFinite),
+  );
+  const limits = [capacity, client > 0 ? client : undefined].filter(
+    (x): x is number => x !== undefined && Number.isFinite(x) && x > 0,
+  );
+  if (limits.length === 0) return undefined;
+  return Math.max(10, Math.round(Math.min(...limits) / 2));
+}
+
 async function runOpenLoops(
   options: ShootoutOptions,
   crudRead: Scenario,
@@ -847,9 +870,7 @@ async function runOpenLoops(
     try {
       for (const variant of variants) {
         const result = results.find((r) => r.variant === variant && r.scenario === 'crud-read');
-        const capacity = result?.capacity?.throughput.median;
-        const rate =
-          options.rate ?? (capacity ? Math.max(10, Math.round(capacity / 2)) : undefined);
+        const rate = options.rate ?? defaultOpenLoopRate(result);
         if (!result || result.status !== 'ok' || rate === undefined) continue;
         const client = createClient(variant, server.endpoints);
         try {

@@ -241,7 +241,7 @@ function buildFlagsSection(results: ShootoutResults): Section | undefined {
     for (const loop of r.closedLoop) {
       if (loop.bottleneck === 'generator') {
         items.push(
-          `⚠ ${r.variant} ${r.scenario} c=${loop.concurrency}: the load generator was the bottleneck (generator ${formatPercent(loop.generatorUtilisation.median)} of a core); the throughput is the client's limit, not the server's.`,
+          `⚠ ${r.variant} ${r.scenario} c=${loop.concurrency}: the load generator was the bottleneck (generator ${formatPercent(loop.generatorUtilisation.median)} of a core, up to ${formatPercent(loop.generatorUtilisation.max)} in a repetition; 90% counts as saturated); the throughput is the client's limit, not the server's.`,
         );
       }
     }
@@ -1188,7 +1188,9 @@ function buildEnvironmentSection(results: ShootoutResults): Section {
           kv('concurrency', p.concurrency.join(', ')),
           kv(
             'open-loop rate',
-            p.rate === undefined ? "half of each variant's capacity" : `${p.rate}/s`,
+            p.rate === undefined
+              ? "half of what each variant carries (the lower of its server's capacity and its client's closed-loop throughput)"
+              : `${p.rate}/s`,
           ),
           kv(
             'timing',
