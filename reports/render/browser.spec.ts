@@ -121,6 +121,36 @@ describe('the HTML report in Chromium', { skip }, () => {
     }
   });
 
+  test('the committed reference report renders, every section of a full run drawn', async (t) => {
+    const reference = join(import.meta.dirname, '../reference/report.html');
+    if (!existsSync(reference)) return t.skip('no reference report');
+    const { problems, requests, sections } = await open(reference);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [pathToFileURL(reference).href]);
+    const ids = sections.map((s) => s.id);
+    for (const id of [
+      'verdict',
+      'latency',
+      'throughput',
+      'open-loop',
+      'bytes',
+      'serialization',
+      'streams',
+      'queries',
+      'capacity',
+      'wire',
+      'capabilities',
+      'environment',
+    ]) {
+      assert.ok(ids.includes(id), `section ${id}`);
+    }
+    assert.ok(!ids.includes('not-in-run'), 'a full run leaves nothing out');
+    for (const s of sections) {
+      assert.equal(s.svgs, s.declared, `section ${s.id}`);
+      assert.equal(s.drawn, s.svgs, `every chart of ${s.id} is drawn`);
+    }
+  });
+
   test('the quick report renders too, with its missing sections listed', async () => {
     const { problems, requests, sections } = await open(reports.quick);
     assert.deepEqual(problems, []);
