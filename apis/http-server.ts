@@ -65,6 +65,7 @@ function sendJson(
 }
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 function buildCompression(): Middleware {
   const middleware = compression({
@@ -109,32 +110,32 @@ export function buildHttpServer(library: Library, options: HttpServerOptions = {
         compressResponses: options.compression ?? false,
       })
     : undefined;
+  // Chosen once here, so that a server without compression runs its handlers as they are.
   const gzip = options.compression ? buildCompression() : undefined;
-  /** Runs `handler` behind the gzip middleware when compression is on. */
-  const compressed = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    handler: (req: IncomingMessage, res: ServerResponse) => unknown,
-  ) => {
-    if (!gzip) return void handler(req, res);
-    gzip(req, res, () => void handler(req, res));
-  };
+  const compressed = <H extends Handler>(handler: H): Handler =>
+    gzip ? (req, res) => gzip(req, res, () => void handler(req, res)) : handler;
+  const restHandler = rest ? compressed(rest.app) : undefined;
+  const graphqlHandler = graphql ? compressed(graphql) : undefined;
+  const graphqlNaiveHandler = graphqlNaive ? compressed(graphqlNaive) : undefined;
   let ready = true;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (connect?.matches(req)) {
       connect(req, res);
-    } else if (graphql && (path === '/graphql' || path.startsWith('/graphql/'))) {
-      compressed(req, res, graphql);
-    } else if (graphqlNaive && (path === '/graphql-naive' || path.startsWith('/graphql-naive/'))) {
-      compressed(req, res, graphqlNaive);
+    } else if (graphqlHandler && (path === '/graphql' || path.startsWith('/graphql/'))) {
+      void graphqlHandler(req, res);
+    } else if (
+      graphqlNaiveHandler &&
+      (path === '/graphql-naive' || path.startsWith('/graphql-naive/'))
+    ) {
+      void graphqlNaiveHandler(req, res);
     } else if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
       sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'draining' });
-    } else if (rest) {
-      compressed(req, res, rest.app);
+    } else if (restHandler) {
+      void restHandler(req, res);
     } else {
       sendJson(res, 404, NOT_FOUND, 'application/problem+json');
     }

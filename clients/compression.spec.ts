@@ -40,7 +40,7 @@ describe('response compression', () => {
 
   for (const variant of selected) {
     it(`${variant}: a ListBooks page${variant === 'grpc' ? ' stays plain (grpc-js)' : ' is gzipped when the server compresses'}`, async () => {
-      const page = (server: ServerProcess) => async () => {
+      const page = async (server: ServerProcess) => {
         const accounted = await createAccountedClient(variant, server.endpoints, {
           compression: true,
         });
@@ -50,8 +50,8 @@ describe('response compression', () => {
           await accounted.close();
         }
       };
-      const plain = await page(plainServer)();
-      const gzip = await page(gzipServer)();
+      const plain = await page(plainServer);
+      const gzip = await page(gzipServer);
       assert.deepEqual(gzip.result, plain.result, 'the same data either way');
       assert.deepEqual(encodingsOf(plain.window), [], 'no compression without --compression');
       assert.equal(gzip.wire.errors.length, 0);

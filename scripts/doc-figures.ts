@@ -12,16 +12,10 @@ export const REFERENCE_RESULTS = join(REPO_ROOT, 'reports/reference/results.json
 
 /** README.md and every markdown file under docs/: the prose that may cite figures. */
 export function citingFiles(root = REPO_ROOT): string[] {
-  const files = [join(root, 'README.md')];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.md')) files.push(path);
-    }
-  };
-  walk(join(root, 'docs'));
-  return files.sort();
+  const docs = readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => join(root, 'docs', name));
+  return [join(root, 'README.md'), ...docs].sort();
 }
 
 function main(argv: string[]): number {

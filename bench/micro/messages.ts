@@ -7,14 +7,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { toGenre as toEsGenre } from '../../clients/connect/convert.ts';
-import type {
-  Author,
-  AuthorTree,
-  Book,
-  ChatMessage,
-  NewReview,
-  Review,
-} from '../../clients/contract.ts';
+import type { AuthorTree, Book, ChatMessage, NewReview, Review } from '../../clients/contract.ts';
 import type {
   GqlAuthorTree,
   GqlBook,
@@ -24,14 +17,7 @@ import type {
 } from '../../clients/graphql/documents.ts';
 import { toGqlGenre, toGqlId } from '../../clients/graphql/wire.ts';
 import { toGenre as toPbGenre, toTimestamp as toPbTimestamp } from '../../clients/grpc/convert.ts';
-import type {
-  WireAuthor,
-  WireAuthorTree,
-  WireBook,
-  WireChatMessage,
-  WireReview,
-  WireReviewImportLine,
-} from '../../clients/rest/wire.ts';
+import type { WireReviewImportLine } from '../../clients/rest/wire.ts';
 import type {
   AuthorTreeSchema,
   BookSchema,
@@ -41,59 +27,13 @@ import type {
 import type { library } from '../../schemas/gen/pbjs/library_pb.js';
 
 // REST ------------------------------------------------------------------------------------
-// Keys in the order of the OpenAPI schemas, which is the order the server writes them.
+// The server's own rendering (schemas/model/rest-wire.ts), keys in the order it writes them.
 
-export function toWireBook(b: Book): WireBook {
-  return {
-    id: b.id,
-    author_id: b.authorId,
-    title: b.title,
-    isbn: b.isbn,
-    genre: b.genre,
-    tags: b.tags,
-    price_cents: b.priceCents,
-    pages: b.pages,
-    published_at: b.publishedAt,
-    description: b.description,
-  };
-}
-
-export function toWireAuthor(a: Author): WireAuthor {
-  return {
-    id: a.id,
-    name: a.name,
-    country: a.country,
-    bio: a.bio,
-    born_on: a.bornOn,
-    created_at: a.createdAt,
-  };
-}
-
-export function toWireReview(r: Review): WireReview {
-  return {
-    id: r.id,
-    book_id: r.bookId,
-    reviewer: r.reviewer,
-    rating: r.rating,
-    body: r.body,
-    created_at: r.createdAt,
-  };
-}
-
-export function toWireAuthorTree(t: AuthorTree): WireAuthorTree {
-  const { books, ...author } = t;
-  return {
-    ...toWireAuthor(author),
-    books: books.map(({ reviews, ...book }) => ({
-      ...toWireBook(book),
-      reviews: reviews.map(toWireReview),
-    })),
-  };
-}
-
-export function toWireChatMessage(m: ChatMessage): WireChatMessage {
-  return { room: m.room, sender: m.sender, text: m.text, sent_at: m.sentAt };
-}
+export {
+  toWireAuthorTree,
+  toWireBook,
+  toWireChatMessage,
+} from '../../schemas/model/rest-wire.ts';
 
 export function fromWireReviewImportLine(line: WireReviewImportLine): NewReview {
   return { bookId: line.book_id, reviewer: line.reviewer, rating: line.rating, body: line.body };

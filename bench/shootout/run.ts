@@ -486,16 +486,9 @@ export async function runShootout(options: ShootoutOptions): Promise<ShootoutRes
       for (const variant of variants) {
         const client = createClient(variant, server.endpoints);
         try {
-          const catalog = await client.exportCatalog();
-          seededMaxId ??= Math.max(...catalog.map((b) => b.id));
+          const opCtx = await operationContext(client, variant, options.seed);
+          seededMaxId ??= Math.max(...opCtx.bookIds);
           firstSeededMaxId ??= seededMaxId;
-          const opCtx: OperationContext = {
-            client,
-            variant,
-            bookIds: catalog.map((b) => b.id),
-            authorIds: [...new Set(catalog.map((b) => b.authorId))],
-            seed: options.seed,
-          };
           for (const scenario of options.scenarios) {
             const result = await runScenario(ctx, scenario, opCtx).catch((err: unknown) => ({
               ...emptyResult(variant, scenario),
@@ -689,6 +682,22 @@ function toWireCall(w: CallWire): WireFigures['firstCall'] {
   };
 }
 
+/** The ids a scenario draws from: the books and authors the server serves right now. */
+async function operationContext(
+  client: LibraryClient,
+  variant: Variant,
+  seed: number,
+): Promise<OperationContext> {
+  const catalog = await client.exportCatalog();
+  return {
+    client,
+    variant,
+    bookIds: catalog.map((b) => b.id),
+    authorIds: [...new Set(catalog.map((b) => b.authorId))],
+    seed,
+  };
+}
+
 /**
  * Bytes per operation, measured apart from the load runs (the tap is an extra hop): one call
  * on a new connection, then one on the warm connection, through an accounted client.
@@ -744,14 +753,7 @@ async function measureCompressedWire(
     for (const variant of variants) {
       const client = createClient(variant, server.endpoints);
       try {
-        const catalog = await client.exportCatalog();
-        const opCtx: OperationContext = {
-          client,
-          variant,
-          bookIds: catalog.map((b) => b.id),
-          authorIds: [...new Set(catalog.map((b) => b.authorId))],
-          seed: options.seed,
-        };
+        const opCtx = await operationContext(client, variant, options.seed);
         for (const result of wanted.filter((r) => r.variant === variant)) {
           const scenario = options.scenarios.find((s) => s.name === result.scenario);
           if (!scenario) continue;
@@ -874,14 +876,10 @@ async function runOpenLoops(
         if (!result || result.status !== 'ok' || rate === undefined) continue;
         const client = createClient(variant, server.endpoints);
         try {
-          const catalog = await client.exportCatalog();
-          const prepared = prepareOperation(crudRead, {
-            client,
-            variant,
-            bookIds: catalog.map((b) => b.id),
-            authorIds: [],
-            seed: options.seed,
-          });
+          const prepared = prepareOperation(
+            crudRead,
+            await operationContext(client, variant, options.seed),
+          );
           log(`open loop ${variant} at ${rate}/s`);
           result.openLoop = await measureOpenLoop(
             { options, server, metricsUrl: undefined, warnings },
