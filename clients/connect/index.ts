@@ -31,7 +31,6 @@ import {
   type AuthorTree,
   type AuthorTreeQuery,
   type Book,
-  type Capabilities,
   type ChatMessage,
   type ChatSession,
   ClientError,
@@ -42,9 +41,9 @@ import {
   type NewReview,
   type Review,
   type Subscription,
-  unsupported,
   type WatchOptions,
 } from '../contract.ts';
+import { describeVariant } from '../variants.ts';
 import {
   fromAuthor,
   fromAuthorTree,
@@ -65,21 +64,6 @@ export type ConnectVariant =
   | 'connect-proto-h2'
   | 'grpc-web-h1'
   | 'grpc-web-h2';
-
-interface VariantSpec {
-  protocol: 'connect' | 'grpc-web';
-  binary: boolean;
-  httpVersion: '1.1' | '2';
-}
-
-const SPECS: Record<ConnectVariant, VariantSpec> = {
-  'connect-json-h1': { protocol: 'connect', binary: false, httpVersion: '1.1' },
-  'connect-proto-h1': { protocol: 'connect', binary: true, httpVersion: '1.1' },
-  'connect-json-h2': { protocol: 'connect', binary: false, httpVersion: '2' },
-  'connect-proto-h2': { protocol: 'connect', binary: true, httpVersion: '2' },
-  'grpc-web-h1': { protocol: 'grpc-web', binary: true, httpVersion: '1.1' },
-  'grpc-web-h2': { protocol: 'grpc-web', binary: true, httpVersion: '2' },
-};
 
 export interface ConnectClientOptions {
   /** HTTP/1.1 variants: the Agent requests go through. The client destroys only its own. */
@@ -109,29 +93,6 @@ export const MAX_RESPONSE_MESSAGE_BYTES = 32 * 1024 * 1024;
  * flight. The same cap as the REST client's, so that both HTTP/1.1 columns fan out alike.
  */
 export const DEFAULT_SOCKETS = 64;
-
-const BIDI_OVER_H1 =
-  'HTTP/1.1 cannot carry a request and a response body at once: connect-node refuses ' +
-  'bidirectional calls over HTTP/1.1 with HTTP 505 (the HTTP/2 variants have them)';
-
-const BROWSER_CAVEAT =
-  '; browsers cannot make bidirectional or client-streaming gRPC-Web calls on any HTTP ' +
-  'version (fetch cannot stream a request body), only node clients like this one can';
-
-function capabilitiesOf(spec: VariantSpec): Capabilities {
-  const h1 = spec.httpVersion === '1.1';
-  return {
-    unary: { supported: true },
-    serverStream: { supported: true },
-    // Node streams a request body over HTTP/1.1 too (chunked), which browsers cannot.
-    clientStream: { supported: true },
-    bidi: h1
-      ? unsupported(
-          spec.protocol === 'grpc-web' ? `${BIDI_OVER_H1}${BROWSER_CAVEAT}` : BIDI_OVER_H1,
-        )
-      : { supported: true },
-  };
-}
 
 /** Set on a streaming call to learn when its request messages have all been written. */
 const requestWrittenKey = createContextKey<(() => void) | undefined>(undefined, {
@@ -179,8 +140,8 @@ export function createConnectClient(
   endpoints: Endpoints,
   options: ConnectClientOptions = {},
 ): LibraryClient {
-  const spec = SPECS[variant];
-  const capabilities = capabilitiesOf(spec);
+  const spec = describeVariant(variant);
+  const capabilities = spec.capabilities;
   const baseUrl = spec.httpVersion === '2' ? endpoints.h2 : endpoints.http;
   // One HTTP/2 connection per client, kept to be closed by close(); over HTTP/1.1 an Agent.
   const sessionManager =
@@ -204,7 +165,7 @@ export function createConnectClient(
   };
   const transportOptions = {
     baseUrl,
-    useBinaryFormat: spec.binary,
+    useBinaryFormat: spec.codec === 'protobuf',
     readMaxBytes: MAX_RESPONSE_MESSAGE_BYTES,
     acceptCompression: options.compression ? [compressionGzip] : [],
     interceptors: [refuseWhenClosed, reportRequestWritten, ...(options.interceptors ?? [])],

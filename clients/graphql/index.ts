@@ -10,7 +10,6 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { Agent, type Dispatcher, fetch as undiciFetch } from 'undici';
 import {
   type Book,
-  type Capabilities,
   type ChatMessage,
   type ChatSession,
   ClientError,
@@ -24,6 +23,7 @@ import {
   unsupported,
   type WatchOptions,
 } from '../contract.ts';
+import { VARIANT_TABLE } from '../variants.ts';
 import {
   AUTHOR_TREE,
   CATALOG,
@@ -70,16 +70,6 @@ export const STREAM_CATALOG_UNSUPPORTED: Unsupported = unsupported(
   'the GraphQL server has no @stream/@defer (incremental delivery), so the catalog is one ' +
     'response: use exportCatalog',
 );
-
-export const GRAPHQL_CAPABILITIES: Capabilities = {
-  unary: { supported: true }, // queries and mutations, POST application/json
-  serverStream: { supported: true }, // subscriptions over SSE (graphql-sse, distinct connections)
-  // Not a stream on the wire: importReviews collects the iterable and sends one mutation with
-  // the whole list, which is how GraphQL serves the pattern.
-  clientStream: { supported: true },
-  // A subscription for what arrives plus a mutation per message sent.
-  bidi: { supported: true },
-};
 
 export function createGraphQLClient(
   endpoints: Endpoints,
@@ -153,7 +143,7 @@ export function createGraphQLClient(
 
   return {
     variant: 'graphql',
-    capabilities: GRAPHQL_CAPABILITIES,
+    capabilities: VARIANT_TABLE['graphql'].capabilities,
 
     async getBook(id) {
       const data = await call(graphql.request(GET_BOOK, { id: toGqlId(id) }));

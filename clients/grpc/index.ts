@@ -13,7 +13,6 @@ import {
   type AuthorTree,
   type AuthorTreeQuery,
   type Book,
-  type Capabilities,
   type ChatMessage,
   type ChatSession,
   ClientError,
@@ -26,6 +25,7 @@ import {
   type Subscription,
   type WatchOptions,
 } from '../contract.ts';
+import { originOf, VARIANT_TABLE } from '../variants.ts';
 import {
   fromAuthor,
   fromAuthorTree,
@@ -54,12 +54,6 @@ export interface GrpcClientOptions {
 export const MAX_RECEIVE_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 /** gRPC over HTTP/2 has every call mode, on both servers. */
-export const GRPC_CAPABILITIES: Capabilities = {
-  unary: { supported: true },
-  serverStream: { supported: true },
-  clientStream: { supported: true },
-  bidi: { supported: true },
-};
 
 /** The generated client's full overload: the one TypeScript infers from a method reference. */
 type UnaryMethod<Req, Res> = (
@@ -86,7 +80,7 @@ export function createGrpcClient(
   endpoints: Endpoints,
   options: GrpcClientOptions = {},
 ): LibraryClient {
-  const target = variant === 'grpc' ? endpoints.grpc : new URL(endpoints.h2).host;
+  const target = new URL(originOf(variant, endpoints)).host;
   const client = new LibraryServiceClient(target, grpc.credentials.createInsecure(), {
     'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES,
     // grpc-js shares one connection between the channels of a process by default; here a
@@ -356,7 +350,7 @@ export function createGrpcClient(
 
   return {
     variant,
-    capabilities: GRPC_CAPABILITIES,
+    capabilities: VARIANT_TABLE[variant].capabilities,
 
     async getBook(id) {
       return fromBook(required((await unary(client.getBook, { id })).book, 'book'));

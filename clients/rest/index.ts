@@ -10,7 +10,6 @@ import {
   type AuthorTree,
   type AuthorTreeQuery,
   type Book,
-  type Capabilities,
   ClientError,
   type Endpoints,
   type LibraryClient,
@@ -21,6 +20,7 @@ import {
   type Review,
   type WatchOptions,
 } from '../contract.ts';
+import { VARIANT_TABLE } from '../variants.ts';
 import { openChatSocket } from './chat-socket.ts';
 import { fromProblem, toClientError } from './errors.ts';
 import { subscribeEventStream } from './event-stream.ts';
@@ -56,12 +56,6 @@ export const DEFAULT_CONNECTIONS = 64;
 const NDJSON = 'application/x-ndjson';
 
 /** Every call mode, each with the web's own mechanism. */
-export const REST_CAPABILITIES: Capabilities = {
-  unary: { supported: true }, // JSON request/response over HTTP/1.1
-  serverStream: { supported: true }, // SSE (watchReviews) and an NDJSON response (streamCatalog)
-  clientStream: { supported: true }, // an NDJSON request body, chunked (importReviews)
-  bidi: { supported: true }, // a WebSocket (chat)
-};
 
 interface ApiResult<D> {
   data?: D;
@@ -211,7 +205,7 @@ export function createRestClient(
 
   return {
     variant: 'rest',
-    capabilities: REST_CAPABILITIES,
+    capabilities: VARIANT_TABLE['rest'].capabilities,
 
     async getBook(id) {
       const book = await unwrap(api.GET('/v1/books/{id}', { params: { path: { id } } }));

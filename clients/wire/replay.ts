@@ -16,16 +16,11 @@ import {
 import { LibraryService } from '../../schemas/gen/es/library/v1/library_pb.ts';
 import { LibraryServiceDefinition } from '../../schemas/gen/pbjs/library_grpc_pb.ts';
 import type { Variant } from '../contract.ts';
+import { type ClientCodec, describeVariant } from '../variants.ts';
 import type { MessageEvent } from './types.ts';
 
-/**
- * - json: JSON.parse / JSON.stringify (REST, GraphQL);
- * - protobuf-es-json: what connect-es does for the Connect JSON codec, JSON.parse then fromJson,
- *   toJson then JSON.stringify;
- * - protobuf-es-binary: fromBinary / toBinary (Connect binary, gRPC-Web);
- * - protobufjs: the generated grpc-js serializers (decode / encode).
- */
-export type CodecName = 'json' | 'protobuf-es-json' | 'protobuf-es-binary' | 'protobufjs';
+/** The codec library a variant's client serialises with (clients/variants.ts). */
+export type CodecName = ClientCodec;
 
 export interface CodecTiming {
   /** Time to encode the request messages again. */
@@ -40,22 +35,7 @@ export interface CodecTiming {
 }
 
 export function codecOf(variant: Variant): CodecName {
-  switch (variant) {
-    case 'rest':
-    case 'graphql':
-      return 'json';
-    case 'connect-json-h1':
-    case 'connect-json-h2':
-      return 'protobuf-es-json';
-    case 'connect-proto-h1':
-    case 'connect-proto-h2':
-    case 'grpc-web-h1':
-    case 'grpc-web-h2':
-      return 'protobuf-es-binary';
-    case 'grpc':
-    case 'grpc-connect':
-      return 'protobufjs';
-  }
+  return describeVariant(variant).clientCodec;
 }
 
 const methodsByPath = new Map<string, DescMethod>(
