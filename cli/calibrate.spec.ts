@@ -59,4 +59,20 @@ describe('wirebench calibrate', () => {
     assert.equal(typeof result.open.histograms.corrected, 'string');
     assert.equal(result.ok, result.failures.length === 0);
   });
+
+  test('prints sentences and a table within 120 columns, without colour into a non-terminal', async () => {
+    let output = '';
+    await buildTestProgram((text) => {
+      output += text;
+    }).parseAsync(['calibrate', '--rate', '100', '--duration', '500ms', '--warmup', '100ms'], {
+      from: 'user',
+    });
+    process.exitCode = 0;
+    assert.match(output, /^target: 1 ms service/);
+    assert.match(output, /latency in ms:/);
+    assert.ok(!output.includes('\x1b['), 'no ANSI escape');
+    for (const line of output.trimEnd().split('\n')) {
+      assert.ok(line.length <= 120, `${line.length} columns: ${line}`);
+    }
+  });
 });

@@ -2,7 +2,6 @@
 // analytical percentiles beside the measured ones. Exits 1 when the open loop's corrected
 // percentiles fall outside the stated tolerance.
 
-import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   type CalibrationResult,
@@ -11,6 +10,8 @@ import {
 } from '../bench/load/calibration.ts';
 import { formatDurationMs, parseDurationMs } from '../bench/load/duration.ts';
 import { SCHEDULER_KINDS, type SchedulerKind } from '../bench/load/scheduler.ts';
+import { formatNumber, formatPercent } from '../reports/render/analysis.ts';
+import { colourEnabled, createTable, wrapText } from './terminal.ts';
 
 interface CalibrateFlags {
   rate: number;
@@ -56,19 +57,15 @@ function parseWarmup(text: string): number {
 }
 
 function ms(value: number): string {
-  if (Number.isNaN(value)) return 'n/a';
-  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-}
-
-function percent(value: number): string {
-  return `${(value * 100).toFixed(0)}%`;
+  return Number.isNaN(value) ? 'n/a' : formatNumber(value);
 }
 
 function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+  return `${formatNumber(bytes / 1024 / 1024)} MiB`;
 }
 
-export function formatCalibration(result: CalibrationResult): string {
+/** The calibration for a terminal: a few sentences and one table, within 120 columns. */
+export function formatCalibration(result: CalibrationResult, colour = false): string {
   const { parameters: p, model, open, capped, closed, pinning } = result;
   const lines: string[] = [];
   lines.push(
@@ -77,30 +74,34 @@ export function formatCalibration(result: CalibrationResult): string {
   );
   lines.push(
     `open loop: ${p.rate}/s for ${formatDurationMs(p.durationMs)} after ${formatDurationMs(p.warmupMs)} warm-up,` +
-      ` scheduler ${p.scheduler}: ${open.arrivals} arrivals, ${open.ops} ok, achieved ${open.achievedRate.toFixed(0)}/s,` +
+      ` scheduler ${p.scheduler}: ${open.arrivals} arrivals, ${open.ops} ok, achieved ${formatNumber(open.achievedRate)}/s,` +
       ` send lag p50 ${ms(open.sendLag.p50)} / p99 ${ms(open.sendLag.p99)} / max ${ms(open.sendLag.max)} ms,` +
       ` in flight peak ${open.inFlightPeak}`,
   );
   lines.push(
-    `capped open loop: at most ${p.cap} in flight: ${capped.ops} ok, achieved ${capped.achievedRate.toFixed(0)}/s,` +
+    `capped open loop: at most ${p.cap} in flight: ${capped.ops} ok, achieved ${formatNumber(capped.achievedRate)}/s,` +
       ` queued peak ${capped.queuedPeak}`,
   );
   lines.push(
-    `closed loop: ${p.concurrency} workers: ${closed.ops} ok, ${closed.throughput.toFixed(0)}/s`,
+    `closed loop: ${p.concurrency} workers: ${closed.ops} ok, ${formatNumber(closed.throughput)}/s`,
   );
-  const table = new Table({
-    head: [
-      '',
-      'analytical',
-      'open corrected',
-      'allowed',
-      'open uncorrected',
-      `cap ${p.cap} corrected`,
-      `cap ${p.cap} uncorrected`,
-      'closed loop',
-    ],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-  });
+  // Two-line heads keep the eight columns within 120.
+  const table = createTable(
+    {
+      head: [
+        '',
+        'analytical',
+        'open\ncorrected',
+        'allowed',
+        'open\nuncorrected',
+        `cap ${p.cap}\ncorrected`,
+        `cap ${p.cap}\nuncorrected`,
+        'closed\nloop',
+      ],
+      colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    },
+    colour,
+  );
   for (const row of result.rows) {
     table.push([
       row.label,
@@ -126,7 +127,7 @@ export function formatCalibration(result: CalibrationResult): string {
   lines.push(`latency in ms:\n${table.toString()}`);
   const cpu = (phase: keyof CalibrationResult['processes']) => {
     const { target, generator } = result.processes[phase];
-    return `${phase}: target ${percent(target.utilisation)} (${mib(target.peakRssBytes)}), generator ${percent(generator.utilisation)}`;
+    return `${phase}: target ${formatPercent(target.utilisation)} (${mib(target.peakRssBytes)}), generator ${formatPercent(generator.utilisation)}`;
   };
   lines.push(`CPU of one core: ${cpu('open')}; ${cpu('capped')}; ${cpu('closed')}`);
   const p99 = result.rows.find((row) => row.percentile === 99);
@@ -138,21 +139,27 @@ export function formatCalibration(result: CalibrationResult): string {
     );
   }
   const t = result.tolerance;
-  lines.push(
-    result.ok
-      ? `ok: open-loop corrected percentiles within -${t.absMs} ms .. +(${t.absMs} ms + ${percent(t.rel)}) of the analysis`
-      : `FAILED:\n  ${result.failures.join('\n  ')}`,
-  );
-  return lines.join('\n');
+  if (result.ok) {
+    lines.push(
+      `ok: open-loop corrected percentiles within -${t.absMs} ms .. +(${t.absMs} ms + ${formatPercent(t.rel)}) of the analysis`,
+    );
+  } else {
+    lines.push('FAILED:', ...result.failures.map((f) => `  ${f}`));
+  }
+  // The sentences wrap; the table is narrow enough as it is.
+  return lines.map((line) => (line.includes('\n') ? line : wrapText(line))).join('\n');
 }
 
 export interface CalibrateOutput {
   /** Where the report goes (default process.stdout); progress always goes to stderr. */
   write?: (text: string) => void;
+  /** Colour in the table (default: when process.stdout is a terminal and NO_COLOR is not set). */
+  colour?: boolean;
 }
 
 export function registerCalibrateCommand(program: Command, output: CalibrateOutput = {}): Command {
   const write = output.write ?? ((text: string) => process.stdout.write(text));
+  const colour = output.colour ?? (output.write === undefined && colourEnabled(process.stdout));
   return program
     .command('calibrate')
     .description(
@@ -191,7 +198,7 @@ export function registerCalibrateCommand(program: Command, output: CalibrateOutp
     .addOption(new Option('--no-pin', 'do not pin the target and the generator with taskset'))
     .addOption(new Option('--json', 'print the full result as JSON'))
     .action(async (flags: CalibrateFlags) => {
-      const seconds = `${((flags.warmup + flags.duration) / 1000).toFixed(1)} s`;
+      const seconds = formatDurationMs(flags.warmup + flags.duration);
       const phases: Record<string, string> = {
         start: 'starting the target',
         open: `open loop at ${flags.rate}/s (${seconds})`,
@@ -214,7 +221,11 @@ export function registerCalibrateCommand(program: Command, output: CalibrateOutp
         tolerance: DEFAULT_TOLERANCE,
         onPhase: progress,
       });
-      write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatCalibration(result)}\n`);
+      write(
+        flags.json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : `${formatCalibration(result, colour)}\n`,
+      );
       if (!result.ok) process.exitCode = 1;
     });
 }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Command, CommanderError } from 'commander';
+import { RESULTS_SCHEMA } from '../bench/shootout/results.ts';
 import { buildFixtureRun, plantChanges, writeFixtureRun } from '../reports/fixtures/fixture-run.ts';
+import { loadRun } from '../reports/render/load-run.ts';
 import { registerCompareCommand } from './compare.ts';
 
 interface Outcome {
@@ -48,13 +50,58 @@ describe('wirebench compare', () => {
     const { code, out } = await compare([runA, runB]);
     assert.equal(code, 0);
     assert.match(out, /A 20260101T000000Z-aaaaaaa \(full\) → B 20260102T000000Z-bbbbbbb \(full\)/);
+    // the level is named once, in the scenario's heading, and in the line saying which it is
+    assert.match(out, /the level the verdict reads.*: crud-read c=16,/);
+    const lines = out.split('\n');
+    const crud = lines.indexOf('crud-read at c=16');
+    assert.ok(crud > 0, 'a heading for crud-read naming its level');
+    const next = lines.findIndex((l, i) => i > crud && /^[a-z-]+ at c=\d+$/.test(l));
+    const section = lines.slice(crud, next);
     const line = (variant: string, metric: string) =>
-      out
-        .split('\n')
-        .find((l) => l.includes(` ${variant} `) && l.includes(metric) && l.includes('crud-read'));
-    assert.match(line('grpc', 'throughput ops/s c=16') ?? '', /−20\.0%.*regression/);
-    assert.match(line('rest', 'p99 ms c=16') ?? '', /\+5\.0%.*noise/);
+      section.find((l) => l.startsWith(`${variant} `) && l.includes(metric));
+    assert.match(line('grpc', 'throughput ops/s') ?? '', /−20\.0%.*regression/);
+    assert.match(line('rest', 'p99 ms') ?? '', /\+5\.0%.*noise/);
     assert.match(out, /2 regressions, 1 improvement, \d+ within noise; no regression gate/);
+    // fits a 120-column terminal, and no colour into something that is not one
+    for (const l of lines) assert.ok(l.length <= 120, `${l.length} columns: ${l}`);
+    assert.ok(!out.includes('\x1b['), 'no ANSI escape');
+  });
+
+  test('--all-levels compares every level, each row naming its own', async () => {
+    const { code, out } = await compare([runA, runB, '--all-levels']);
+    assert.equal(code, 0);
+    assert.ok(out.includes('crud-read, every level'));
+    for (const c of [1, 4, 16])
+      assert.match(out, new RegExp(`^grpc +throughput ops/s c=${c} `, 'm'));
+  });
+
+  test('compares a v1 run (the committed reference) with a v2 run', async () => {
+    const reference = join(import.meta.dirname, '../reports/reference/results.json');
+    const v1 = JSON.parse(readFileSync(reference, 'utf8')) as { schema: string };
+    assert.equal(v1.schema, 'wirebench.results/v1');
+    const v2 = buildFixtureRun({ id: '20260103T000000Z-ccccccc' });
+    assert.equal(v2.schema, RESULTS_SCHEMA);
+    const runV2 = writeFixtureRun(dir, v2, { wireSample: false });
+    // both through the loader compare uses: v1 is upgraded in memory
+    const loaded = loadRun(reference);
+    assert.equal(loaded.upgradedFrom, 'wirebench.results/v1');
+    assert.equal(loaded.results.schema, RESULTS_SCHEMA);
+    assert.deepEqual((loaded.results.run as { phases?: unknown }).phases, []);
+    const { code, out, err } = await compare([reference, runV2]);
+    assert.equal(err, '');
+    assert.equal(code, 0);
+    assert.match(out, /A 20261122T000256Z-2ce3c11 \(full\) → B 20260103T000000Z-ccccccc \(full\)/);
+    // the reference swept crud-read to 64, the fixture to 16: compared at 16, both sides
+    assert.ok(out.split('\n').includes('crud-read at c=16'));
+    assert.match(out, /^grpc +throughput ops\/s +[\d,]+ \([\d,–]+\) +5,200 \(4,992–5,408\)/m);
+    assert.match(out, /note: the runs differ in dataset scale: "default" vs "small"/);
+    const json = await compare([reference, runV2, '--json']);
+    assert.equal(json.code, 0);
+    const parsed = JSON.parse(json.out) as { levels: { scenario: string; concurrency: number }[] };
+    assert.deepEqual(
+      parsed.levels.find((l) => l.scenario === 'crud-read'),
+      { scenario: 'crud-read', concurrency: 16 },
+    );
   });
 
   test('exit code follows --fail-on-regression', async () => {

@@ -4,49 +4,64 @@
 // 2 usage error (bad flag, no such run).
 
 import { writeFileSync } from 'node:fs';
-import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
-  CHANGE_HEAD,
   type Comparison,
-  changeRow,
   checkSelectors,
   compareRuns,
+  GROUPED_HEAD,
+  groupedRow,
+  levelsLine,
   METRICS,
   type MetricSelector,
   matchedChanges,
   parseMetricSelector,
   renderCompareMarkdown,
   SelectorError,
+  scenarioHeading,
   summaryLine,
   unmatchedLines,
 } from '../reports/render/compare.ts';
 import { loadRun, RunNotFoundError } from '../reports/render/load-run.ts';
 import { type Io, PROCESS_IO } from './report.ts';
+import { colourEnabled, type PlainRow, renderPlainTable, wrapText } from './terminal.ts';
 
 export interface CompareFlags {
   metric?: MetricSelector[] | undefined;
   failOnRegression?: number | undefined;
+  allLevels?: boolean | undefined;
   markdown?: string | undefined;
   json?: boolean;
 }
 
-export function renderCompareTable(cmp: Comparison): string {
-  const table = new Table({
-    head: CHANGE_HEAD,
-    style: { head: [], border: [] },
-    // No rule between rows: a long comparison stays readable in a CI log.
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  const rows = matchedChanges(cmp);
-  for (const c of rows) table.push(changeRow(c));
+/**
+ * The comparison for a terminal, within 120 columns: a heading per scenario naming the level
+ * its closed-loop figures were compared at, a row per variant and metric under it.
+ */
+export function renderCompareTable(cmp: Comparison, colour = false): string {
+  const rows: PlainRow[] = [];
+  let scenario: string | undefined;
+  for (const c of matchedChanges(cmp)) {
+    if (c.scenario !== scenario) {
+      scenario = c.scenario;
+      rows.push({ heading: scenarioHeading(cmp, c.scenario) });
+    }
+    rows.push(groupedRow(cmp, c));
+  }
+  const text = (line: string) => wrapText(line);
   const lines = [
-    `A ${cmp.a.id} (${cmp.a.profile}) → B ${cmp.b.id} (${cmp.b.profile})`,
-    ...cmp.notes.map((n) => `note: ${n}`),
-    rows.length > 0 ? table.toString() : '(no figure in both runs to compare)',
-    ...unmatchedLines(cmp),
+    text(`A ${cmp.a.id} (${cmp.a.profile}) → B ${cmp.b.id} (${cmp.b.profile})`),
+    ...cmp.notes.map((n) => text(`note: ${n}`)),
+    text(levelsLine(cmp)),
+    rows.length > 0
+      ? renderPlainTable(GROUPED_HEAD, rows, {
+          colour,
+          align: ['left', 'left', 'right', 'right', 'right', 'left'],
+        })
+      : '(no figure in both runs to compare)',
+    ...unmatchedLines(cmp).map(text),
     'cells: median (min–max) over repetitions; overlapping ranges are noise; bytes are exact',
-    summaryLine(cmp),
+    text(summaryLine(cmp)),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -67,6 +82,7 @@ export async function runCompare(
     cmp = compareRuns(a.results, b.results, {
       selectors,
       failOnRegressionPercent: flags.failOnRegression,
+      allLevels: flags.allLevels,
     });
   } catch (err) {
     if (err instanceof RunNotFoundError || err instanceof SelectorError) {
@@ -76,7 +92,9 @@ export async function runCompare(
     throw err;
   }
   if (flags.markdown) writeFileSync(flags.markdown, renderCompareMarkdown(cmp));
-  io.stdout(flags.json ? `${JSON.stringify(cmp, null, 2)}\n` : renderCompareTable(cmp));
+  // Colour only for the real terminal; a test's io (or a pipe) gets plain text.
+  const colour = io === PROCESS_IO && colourEnabled(process.stdout);
+  io.stdout(flags.json ? `${JSON.stringify(cmp, null, 2)}\n` : renderCompareTable(cmp, colour));
   if (flags.markdown && !flags.json) io.stdout(`markdown: ${flags.markdown}\n`);
   return cmp.failed.length > 0 ? 1 : 0;
 }
@@ -119,6 +137,12 @@ export function registerCompareCommand(program: Command, io: Io = PROCESS_IO): v
         'exit 1 when a chosen metric regresses beyond noise by more than this percentage',
       ).argParser(parsePercent),
     )
+    .addOption(
+      new Option(
+        '--all-levels',
+        "compare every closed-loop level both runs measured, not only the verdict's (the highest every variant ran)",
+      ),
+    )
     .addOption(new Option('--markdown <file>', 'also write the comparison as markdown'))
     .addOption(new Option('--json', 'print the comparison as JSON'))
     .addHelpText(
@@ -130,6 +154,8 @@ export function registerCompareCommand(program: Command, io: Io = PROCESS_IO): v
         '  wirebench compare RUN_A RUN_B --metric crud-read:p99 --metric crud-read:throughput --fail-on-regression 10',
         '  wirebench compare reports/reference RUN --metric "*@grpc" --markdown compare.md',
         '',
+        'Closed-loop figures are compared at the level the verdict reads: the highest concurrency',
+        'every variant of both runs was measured at (--all-levels: every level).',
         'A change is noise when the min–max ranges of the repetitions overlap; otherwise an',
         'improvement or a regression (lower latency, bytes and CPU are better; higher throughput',
         'and capacity are better). Exit codes: 0 ok, 1 a chosen metric regressed past the',

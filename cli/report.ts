@@ -10,6 +10,7 @@
 import { type Command, Option } from 'commander';
 import type { ShootoutResults } from '../bench/shootout/results.ts';
 import { VARIANTS, type Variant } from '../clients/contract.ts';
+import { compareVariants, OPERATIONS } from '../clients/inspect/index.ts';
 import { startServerProcess } from '../clients/server-process.ts';
 import { loadRun, RunNotFoundError, writeReport } from '../reports/render/index.ts';
 import {
@@ -18,7 +19,6 @@ import {
   type WireSample,
   writeWireSample,
 } from '../reports/render/wire-sample.ts';
-import { compareVariants, OPERATIONS } from './inspect.ts';
 
 export interface ReportFlags {
   /** Capture GetBook on the wire when the run folder has no wire-sample.json. */

@@ -1,17 +1,45 @@
 // `wirebench shootout`: runs every selected protocol variant through every selected scenario,
-// writes reports/runs/<id>/results.json and prints a summary. Exit codes: 0 ok, 1 a threshold
+// analyses the run (thresholds, figure warnings: reports/render/analysis.ts), writes
+// reports/runs/<id>/results.json and prints a summary a person reads: the verdict per scenario,
+// then a table within 120 columns (the wide one with --verbose). Exit codes: 0 ok, 1 a threshold
 // broke or the run failed, 2 usage error.
 
+import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
-import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseDurationMs } from '../bench/load/duration.ts';
 import { loadScenarios, selectScenarios } from '../bench/scenarios/index.ts';
-import type { ScenarioResult, ShootoutResults, Spread } from '../bench/shootout/results.ts';
+import type { ScenarioResult, ShootoutResults } from '../bench/shootout/results.ts';
 import { writeResults } from '../bench/shootout/results.ts';
-import { runShootout, type ShootoutOptions } from '../bench/shootout/run.ts';
+import { runShootoutPipeline, type ShootoutOptions } from '../bench/shootout/run.ts';
 import { parseThreshold, type Threshold } from '../bench/shootout/thresholds.ts';
 import { VARIANTS, type Variant } from '../clients/contract.ts';
+import {
+  describeMetric,
+  describeThreshold,
+  formatMargin,
+  formatNumber,
+  formatPercent,
+  formatPhaseTimes,
+  formatSpread,
+  isFallback,
+  levelsOf,
+  loopAt,
+  scenariosOf,
+  type Verdict,
+  variantsOf,
+  verdictsOf,
+  withAnalysis,
+} from '../reports/render/analysis.ts';
+import { writeWireSample } from '../reports/render/wire-sample.ts';
+import {
+  colourEnabled,
+  createTable,
+  renderPlainTable,
+  TERMINAL_WIDTH,
+  wrapLine,
+  wrapText,
+} from './terminal.ts';
 
 export const PROFILES = {
   quick: {
@@ -52,6 +80,7 @@ interface ShootoutFlags {
   progress: boolean;
   report: boolean;
   micro: boolean;
+  verbose?: boolean;
 }
 
 function parseList(text: string): string[] {
@@ -107,120 +136,304 @@ function parseThresholdOption(text: string, previous: Threshold[]): Threshold[] 
   }
 }
 
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const range = (s: Spread | undefined, digits = 1) =>
-  s && s.n > 0 ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : '-';
+// ---------------------------------------------------------------------------------------------
+// The terminal summary
 
-/** The terminal summary: one row per scenario and variant, medians with their min–max. */
-export function renderSummary(results: ShootoutResults): string {
-  const table = new Table({
-    head: [
-      'scenario',
-      'variant',
-      'ops/s',
-      'p50 ms',
-      'p99 ms',
-      'server CPU ms/op',
-      'queries/op',
-      'bytes/op',
-      'capacity req/s',
-      'of ceiling',
-      'notes',
-    ],
-    style: { head: [], border: [] },
-  });
-  const note = (r: ScenarioResult) => {
-    const notes: string[] = [];
-    const loop = r.closedLoop[0];
-    if (loop?.bottleneck === 'generator') notes.push('generator-bound');
-    if (r.capacity?.bottleneck === 'generator') notes.push('capacity generator-bound');
-    const errors = loop ? Object.entries(loop.errors) : [];
-    if (errors.length > 0) notes.push(`errors ${errors.map(([c, n]) => `${c}:${n}`).join(' ')}`);
-    return notes.join('; ');
+export interface SummaryOptions {
+  /** The full wide table (every figure of a row) instead of the compact one. */
+  verbose?: boolean | undefined;
+  colour?: boolean | undefined;
+}
+
+const DASH = '–';
+
+function steadyBytes(r: ScenarioResult): number | undefined {
+  const w = r.wire?.steadyState;
+  return w ? w.request.total + w.response.total : undefined;
+}
+
+function errorsNote(errors: Record<string, number>): string | undefined {
+  const list = Object.entries(errors);
+  return list.length === 0 ? undefined : `errors ${list.map(([c, n]) => `${c} ${n}`).join(', ')}`;
+}
+
+/** One line per scenario: winner, margin with its range, noise, and the level (or the metric). */
+export function verdictLines(results: ShootoutResults): string[] {
+  const verdicts = verdictsOf(results);
+  if (verdicts.length === 0) return [];
+  const pad = Math.max(...verdicts.map((v) => v.scenario.length));
+  const line = (v: Verdict): string => {
+    const name = v.scenario.padEnd(pad);
+    const notRun = [
+      ...(v.notApplicable.length > 0
+        ? [`n/a: ${v.notApplicable.map((x) => x.variant).join(', ')}`]
+        : []),
+      ...(v.failed.length > 0 ? [`failed: ${v.failed.map((x) => x.variant).join(', ')}`] : []),
+    ];
+    if (!v.winner)
+      return `${name}  no variant measured${notRun.length ? `; ${notRun.join('; ')}` : ''}`;
+    // What qualifies the margin: the two figures it is made of (the table flags the rest).
+    const pair = [v.winner.variant, v.runnerUp?.variant];
+    const bound = v.generatorBound.filter((x) => pair.includes(x));
+    const tail = [
+      ...v.fallbacks
+        .filter((f) => pair.includes(f.variant))
+        .map((f) => `${f.variant} read at c=${f.concurrency}, its highest`),
+      ...(bound.length > 0 ? [`⚠ generator-bound: ${bound.join(', ')}`] : []),
+      ...notRun,
+    ];
+    const rest = tail.length > 0 ? `; ${tail.join('; ')}` : '';
+    if (!v.runnerUp) {
+      return `${name}  only ${v.winner.variant} measured, ${describeMetric(v)}: ${formatSpread(v.winner.figure, v.metric.unit)}${rest}`;
+    }
+    const verb = v.significance === 'beyond noise' ? 'wins' : 'leads';
+    return `${name}  ${v.winner.variant} ${verb} on ${describeMetric(v)}: ${formatMargin(v)} vs ${v.runnerUp.variant}, ${v.significance}${rest}`;
   };
-  for (const r of results.results) {
+  return [
+    'verdict per scenario (winner, margin over the runner-up with its range over the repetitions, noise):',
+    // Continuation lines start under the winner, past the scenario column.
+    ...verdicts.flatMap((v) => wrapLine(`  ${line(v)}`, TERMINAL_WIDTH, ' '.repeat(pad + 2))),
+  ];
+}
+
+/** Results in report order: scenario (pattern order), then variant. */
+function ordered(results: ShootoutResults): ScenarioResult[] {
+  const scenarios = scenariosOf(results);
+  const variants = variantsOf(results);
+  return [...results.results].sort(
+    (a, b) =>
+      scenarios.indexOf(a.scenario) - scenarios.indexOf(b.scenario) ||
+      variants.indexOf(a.variant) - variants.indexOf(b.variant),
+  );
+}
+
+const COMPACT_HEAD = [
+  'scenario',
+  'variant',
+  'c',
+  'ops/s (min–max)',
+  'p99 ms',
+  'bytes/op',
+  'capacity/s',
+  'notes',
+];
+
+/** The default table: one row per scenario and variant, within 120 columns. */
+export function renderCompactTable(results: ShootoutResults, colour = false): string {
+  const levels = levelsOf(results);
+  let previous: string | undefined;
+  const rows = ordered(results).map((r): string[] => {
+    const scenario = r.scenario === previous ? '' : r.scenario;
+    previous = r.scenario;
+    const bytes = steadyBytes(r);
+    const bytesCell = bytes === undefined ? DASH : formatNumber(bytes);
+    if (r.status !== 'ok') {
+      return [scenario, r.variant, DASH, DASH, DASH, DASH, DASH, `${r.status}: ${r.reason ?? ''}`];
+    }
+    if (r.stream) {
+      const s = r.stream;
+      return [
+        scenario,
+        r.variant,
+        DASH,
+        DASH,
+        formatNumber(s.latency.p99.median),
+        bytesCell,
+        DASH,
+        [
+          `p99 per message; ${formatNumber(s.messagesPerSecond.median)} msg/s`,
+          ...(s.delivered < s.expected
+            ? [`delivered ${formatNumber(s.delivered)}/${formatNumber(s.expected)}`]
+            : []),
+        ].join('; '),
+      ];
+    }
+    if (r.bidi) {
+      const b = r.bidi;
+      return [
+        scenario,
+        r.variant,
+        DASH,
+        DASH,
+        formatNumber(b.roundTrip.p99.median),
+        bytesCell,
+        DASH,
+        `p99 round trip; fan-out p99 ${formatNumber(b.fanOut.p99.median)} ms`,
+      ];
+    }
+    const level = levels.get(r.scenario);
+    const loop = loopAt(r, level);
+    const notes: string[] = [];
+    if (isFallback(loop, level)) notes.push(`its highest; others c=${level}`);
+    if (loop?.bottleneck === 'generator') notes.push('⚠ generator-bound');
+    const errors = loop ? errorsNote(loop.errors) : undefined;
+    if (errors) notes.push(errors);
+    const cap = r.capacity;
+    if (cap?.bottleneck === 'generator') notes.push('⚠ capacity generator-bound');
+    if (cap && cap.errors > 0) notes.push(`capacity: ${formatNumber(cap.errors)} failed`);
+    return [
+      scenario,
+      r.variant,
+      loop ? String(loop.concurrency) : DASH,
+      formatSpread(loop?.throughput),
+      loop ? formatNumber(loop.latency.p99.median) : DASH,
+      bytesCell,
+      cap
+        ? `${formatNumber(cap.throughput.median)}${cap.ratioToCeiling ? ` (${formatPercent(cap.ratioToCeiling.median)})` : ''}`
+        : DASH,
+      notes.join('; '),
+    ];
+  });
+  return renderPlainTable(COMPACT_HEAD, rows, {
+    width: TERMINAL_WIDTH,
+    colour,
+    align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+  });
+}
+
+/** The full table of --verbose: every figure of a row, wide (the report has the same). */
+export function renderWideTable(results: ShootoutResults, colour = false): string {
+  const levels = levelsOf(results);
+  const table = createTable(
+    {
+      head: [
+        'scenario',
+        'variant',
+        'c',
+        'ops/s',
+        'p50 ms',
+        'p99 ms',
+        'server CPU ms/op',
+        'queries/op',
+        'bytes/op',
+        'capacity req/s',
+        'of ceiling',
+        'notes',
+      ],
+      style: { head: [], border: [] },
+    },
+    colour,
+  );
+  for (const r of ordered(results)) {
     if (r.status !== 'ok') {
       table.push([
         r.scenario,
         r.variant,
-        { colSpan: 9, content: `${r.status}: ${r.reason ?? ''}`.slice(0, 90) },
+        { colSpan: 10, content: `${r.status}: ${r.reason ?? ''}` },
       ]);
       continue;
     }
-    if (r.stream) {
+    const bytes = steadyBytes(r);
+    const streamed = r.stream
+      ? {
+          rate: r.stream.messagesPerSecond,
+          latency: r.stream.latency,
+          note: `per message; delivered ${formatNumber(r.stream.delivered)}/${formatNumber(r.stream.expected)}`,
+        }
+      : r.bidi
+        ? {
+            rate: r.bidi.messagesPerSecond,
+            latency: r.bidi.roundTrip,
+            note: `round trip; fan-out p99 ${formatNumber(r.bidi.fanOut.p99.median)} ms`,
+          }
+        : undefined;
+    if (streamed) {
       table.push([
         r.scenario,
         r.variant,
-        `${fmt(r.stream.messagesPerSecond.median, 0)} msg/s`,
-        fmt(r.stream.latency.p50.median, 2),
-        fmt(r.stream.latency.p99.median, 2),
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        `delivered ${r.stream.delivered}/${r.stream.expected}`,
+        DASH,
+        `${formatSpread(streamed.rate)} msg/s`,
+        formatSpread(streamed.latency.p50),
+        formatSpread(streamed.latency.p99),
+        DASH,
+        DASH,
+        bytes === undefined ? DASH : formatNumber(bytes),
+        DASH,
+        DASH,
+        streamed.note,
       ]);
       continue;
     }
-    if (r.bidi) {
-      table.push([
-        r.scenario,
-        r.variant,
-        `${fmt(r.bidi.messagesPerSecond.median, 0)} msg/s`,
-        fmt(r.bidi.roundTrip.p50.median, 2),
-        fmt(r.bidi.roundTrip.p99.median, 2),
-        '-',
-        '-',
-        '-',
-        '-',
-        '-',
-        `fan-out p99 ${fmt(r.bidi.fanOut.p99.median, 2)} ms`,
-      ]);
-      continue;
-    }
-    const loop = r.closedLoop[0];
+    const level = levels.get(r.scenario);
+    const loop = loopAt(r, level);
+    const notes: string[] = [];
+    if (loop && isFallback(loop, level))
+      notes.push(`c=${loop.concurrency} is its highest (the others c=${level})`);
+    if (loop?.bottleneck === 'generator') notes.push('generator-bound');
+    if (r.capacity?.bottleneck === 'generator') notes.push('capacity generator-bound');
+    const errors = loop ? errorsNote(loop.errors) : undefined;
+    if (errors) notes.push(errors);
+    const cap = r.capacity;
     table.push([
       r.scenario,
       r.variant,
-      range(loop?.throughput, 0),
-      range(loop?.latency.p50, 2),
-      range(loop?.latency.p99, 2),
-      fmt(loop?.server?.cpuMsPerOp.median ?? Number.NaN, 3),
-      fmt(loop?.server?.storeQueriesPerOp.median ?? Number.NaN, 1),
-      r.wire ? `${r.wire.steadyState.request.total + r.wire.steadyState.response.total}` : '-',
-      range(r.capacity?.throughput, 0),
-      r.capacity?.ratioToCeiling
-        ? `${fmt(r.capacity.ratioToCeiling.median * 100, 0)}% of ${r.capacity.ceiling?.stack}`
-        : '-',
-      note(r),
+      loop ? String(loop.concurrency) : DASH,
+      formatSpread(loop?.throughput),
+      formatSpread(loop?.latency.p50),
+      formatSpread(loop?.latency.p99),
+      formatSpread(loop?.server?.cpuMsPerOp),
+      formatSpread(loop?.server?.storeQueriesPerOp),
+      bytes === undefined ? DASH : formatNumber(bytes),
+      formatSpread(cap?.throughput),
+      cap?.ratioToCeiling
+        ? `${formatPercent(cap.ratioToCeiling.median)} of ${cap.ceiling?.stack}`
+        : DASH,
+      notes.join('; '),
     ]);
   }
-  const lines = [table.toString()];
+  return table.toString();
+}
+
+/** The terminal summary: verdicts, a table, ceilings, thresholds, warnings and the run's set-up. */
+export function renderSummary(results: ShootoutResults, options: SummaryOptions = {}): string {
+  const colour = options.colour ?? false;
+  const levels = levelsOf(results);
+  // Free text is wrapped to 120 columns; the tables are sized by their renderers.
+  const text = (line: string) => wrapText(line, TERMINAL_WIDTH);
+  const lines: string[] = verdictLines(results);
+  if (lines.length > 0) lines.push('');
+  if (options.verbose) lines.push(renderWideTable(results, colour));
+  else {
+    lines.push(
+      renderCompactTable(results, colour),
+      text(
+        "c: the closed-loop level read (the verdict's); ops/s: median (min–max) over the repetitions; capacity/s: server-only req/s of the scenario's operation with pre-encoded requests (its share of its own stack's hello-world ceiling)",
+      ),
+    );
+  }
+  lines.push('');
   if (results.ceilings.length > 0) {
     lines.push(
-      `ceilings (bare hello-world, req/s): ${results.ceilings
-        .map(
-          (c) =>
-            `${c.stack} ${range(c.throughput, 0)}${c.bottleneck === 'generator' ? ' [generator-bound]' : ''}`,
-        )
-        .join(', ')}`,
+      text(
+        `ceilings (bare hello-world, req/s): ${results.ceilings
+          .map(
+            (c) =>
+              `${c.stack} ${formatSpread(c.throughput)}${c.bottleneck === 'generator' ? ' [generator-bound]' : ''}`,
+          )
+          .join(', ')}`,
+      ),
     );
   }
   for (const check of results.h2loadChecks) {
     lines.push(
-      `HTTP/2 generator vs h2load on ${check.target}: ${range(check.ratio, 2)} (ours ${range(check.ours, 0)}, h2load ${range(check.h2load, 0)} req/s)`,
+      text(
+        `HTTP/2 generator vs h2load on ${check.target}: ${formatSpread(check.ratio)} of h2load (ours ${formatSpread(check.ours)}, h2load ${formatSpread(check.h2load)} req/s)`,
+      ),
     );
   }
-  for (const t of results.thresholds) {
-    lines.push(
-      `threshold ${t.source} [${t.variant}]: ${t.passed ? 'ok' : 'BROKEN'} (actual ${t.actual === undefined ? 'not measured' : fmt(t.actual, 3)})`,
-    );
-  }
-  for (const w of results.warnings) lines.push(`warning: ${w}`);
+  for (const t of results.thresholds) lines.push(text(describeThreshold(t, levels)));
+  for (const w of results.warnings) lines.push(text(`warning: ${w}`));
+  const p = results.parameters;
   lines.push(
-    `profile ${results.run.profile}, ${results.parameters.repeat} repetitions of ${results.parameters.durationMs} ms after ${results.parameters.warmupMs} ms warm-up; wall time ${fmt(results.run.wallMs / 1_000, 1)} s; server ${results.parameters.pinning.server}, load ${results.parameters.pinning.load}`,
+    text(
+      `profile ${results.run.profile}, ${p.repeat} repetitions of ${formatNumber(p.durationMs)} ms after ${formatNumber(p.warmupMs)} ms warm-up; wall time ${formatNumber(results.run.wallMs / 1_000)} s; server ${p.pinning.server}, load ${p.pinning.load}`,
+    ),
   );
+  const phases = formatPhaseTimes(results);
+  if (phases) lines.push(text(`wall time by phase: ${phases}`));
+  if (!options.verbose) {
+    lines.push('every figure of a row, with its spread: --verbose, or the report');
+  }
   return lines.join('\n');
 }
 
@@ -274,7 +487,7 @@ export function registerShootoutCommand(program: Command): void {
     .addOption(
       new Option(
         '--threshold <expr>',
-        "fail (exit 1) when broken, k6 style: 'crud-read:p99<20ms', 'crud-read@grpc:rps>5000' (read at the highest concurrency measured)",
+        "fail (exit 1) when broken, k6 style: 'crud-read:p99<20ms', 'crud-read@grpc:rps>5000' (read at the verdict's level: the highest concurrency every variant of the scenario ran)",
       )
         .argParser(parseThresholdOption)
         .default([]),
@@ -284,6 +497,7 @@ export function registerShootoutCommand(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .option('--no-report', 'do not render report.md and report.html at the end')
     .option('--no-micro', 'skip the serialization micro-benchmarks of the full profile')
+    .option('--verbose', 'print the full wide table of every figure (the report has it too)')
     .action(async (flags: ShootoutFlags) => {
       const profile = PROFILES[flags.profile];
       const out = flags.json ? process.stderr : process.stdout;
@@ -309,6 +523,7 @@ export function registerShootoutCommand(program: Command): void {
         capacity: { enabled: flags.capacity, h1Connections: 64, h2Connections: 4, h2Streams: 16 },
         ceilings: flags.ceilings && flags.capacity,
         h2loadCheck: profile.h2loadCheck && flags.capacity,
+        wireSample: true,
         micro:
           profile.micro && flags.micro
             ? async (log) => {
@@ -317,7 +532,6 @@ export function registerShootoutCommand(program: Command): void {
                 return runMicroBenchmarks({ scale: flags.scale, seed: flags.seed, timeMs: 500 });
               }
             : undefined,
-        thresholds: flags.threshold,
         argv: process.argv.slice(2),
       };
       const bar =
@@ -342,10 +556,16 @@ export function registerShootoutCommand(program: Command): void {
       options.log = (line) => {
         if (!bar) out.write(`${line}\n`);
       };
-      const results = await runShootout(options).finally(() => bar?.stop());
+      const measured = await runShootoutPipeline(options).finally(() => bar?.stop());
+      // Thresholds (at the verdict's level) and the figure warnings, before the file is written.
+      const results = withAnalysis(measured.results, flags.threshold);
       const file = writeResults(results);
+      // GetBook as the measured servers sent it, so that the report needs no server of its own.
+      if (measured.wireSample) writeWireSample(dirname(file), measured.wireSample);
       if (flags.json) process.stdout.write(`${JSON.stringify(results)}\n`);
-      out.write(`${renderSummary(results)}\n`);
+      out.write(
+        `${renderSummary(results, { verbose: flags.verbose, colour: colourEnabled(out) })}\n`,
+      );
       out.write(`results: ${file}\n`);
       if (flags.report) {
         const { runReport } = await import('./report.ts');

@@ -49,7 +49,7 @@ export async function startServerProcess(
   const args = [
     '--import',
     'tsx',
-    'cli/main.ts',
+    'cli/serve-main.ts',
     'serve',
     ...['--host', host, '--port', '0', '--h2-port', '0', '--grpc-port', '0'],
     ...['--seed', String(options.seed ?? 42), '--scale', options.scale ?? 'small'],

@@ -20,6 +20,7 @@ import type {
   WireLayers,
 } from '../bench/shootout/results.ts';
 import {
+  describeMetric,
   formatBytes,
   formatMargin,
   formatNumber,
@@ -27,7 +28,7 @@ import {
   formatSpread,
   hasSpread,
   loopAt,
-  verdictLevel,
+  scenarioLevel,
   verdictOf,
   verdictsOf,
 } from './render/analysis.ts';
@@ -71,20 +72,24 @@ function resultOf(results: ShootoutResults, key: string, scenario: string, varia
   return r;
 }
 
+/** The level a key names (cN), or the scenario's by the one rule (scenarioLevel) without one. */
 function levelOf(key: string, results: ShootoutResults, scenario: string, cArg?: string) {
   if (cArg === undefined) {
-    return verdictLevel(
-      results.results.filter((x) => x.scenario === scenario && x.status === 'ok'),
-    );
+    return { level: scenarioLevel(results.results.filter((x) => x.scenario === scenario)) };
   }
   const m = /^c(\d+)$/.exec(cArg);
   if (!m) fail(key, `"${cArg}" is not a concurrency like c16`);
-  return Number(m[1]);
+  return { level: Number(m[1]), exact: true };
 }
 
-function loopOf(key: string, r: ScenarioResult, level: number | undefined): ClosedLoopFigures {
-  const loop = r.closedLoop.find((l) => l.concurrency === level) ?? loopAt(r, level);
-  if (!loop || (level !== undefined && loop.concurrency !== level)) {
+/** The closed loop a key reads: the named level exactly, or the rule's (with its fallback). */
+function loopOf(
+  key: string,
+  r: ScenarioResult,
+  { level, exact }: { level: number | undefined; exact?: boolean },
+): ClosedLoopFigures {
+  const loop = loopAt(r, level);
+  if (!loop || (exact && loop.concurrency !== level)) {
     fail(key, `no closed-loop figures at c=${level}`);
   }
   return loop;
@@ -305,9 +310,7 @@ function headlineTable(results: ShootoutResults): string {
         v.pattern,
         v.scenario,
         v.winner?.variant ?? '–',
-        v.concurrency === undefined
-          ? `${v.metric.label}`
-          : `${v.metric.label} at c=${v.concurrency}`,
+        describeMetric(v),
         `${formatSpread(v.winner?.figure, v.metric.unit)}${flag(v.winner?.variant)}`,
         v.runnerUp
           ? `${v.runnerUp.variant}: ${formatSpread(v.runnerUp.figure, v.metric.unit)}${flag(v.runnerUp.variant)}`

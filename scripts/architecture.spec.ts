@@ -1,5 +1,7 @@
 // The layering rules of DESIGN.md, enforced: adapters depend on the domain and never on each
-// other; the domain depends on no adapter; clients and benchmarks never import server code.
+// other; the domain depends on no adapter; clients and benchmarks never import server code;
+// the command line sits on top, so no library folder imports it, clients stand on their own
+// and benchmarks never reach into the report.
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,6 +10,8 @@ import { describe, it } from 'node:test';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ADAPTERS = ['rest', 'graphql', 'grpc', 'connect'];
+/** Every folder but cli/ and scripts/: code the command line is built on. */
+const LIBRARY = ['apis', 'clients', 'bench', 'reports', 'schemas'];
 
 function listTs(dir: string): string[] {
   let out: string[] = [];
@@ -48,6 +52,8 @@ function violations(files: string[], forbidden: (target: string) => boolean): st
 describe('architecture', () => {
   it('finds the files it checks', () => {
     assert.ok(listTs('apis/rest').length > 3 && listTs('apis/domain').length > 3);
+    for (const folder of LIBRARY) assert.ok(listTs(folder).length > 3, `${folder}/ has files`);
+    assert.ok(listTs('clients/inspect').length > 3 && listTs('cli').length > 3);
   });
 
   for (const adapter of ADAPTERS) {
@@ -71,6 +77,28 @@ describe('architecture', () => {
   it('clients and benchmarks never import server code', () => {
     assert.deepEqual(
       violations([...listTs('clients'), ...listTs('bench')], (t) => t.startsWith('apis/')),
+      [],
+    );
+  });
+
+  it('library code (apis, clients, bench, reports, schemas) never imports cli/', () => {
+    assert.deepEqual(
+      violations(LIBRARY.flatMap(listTs), (t) => t.startsWith('cli/')),
+      [],
+    );
+  });
+
+  it('clients import nothing from apis, bench, reports or cli', () => {
+    const above = ['apis/', 'bench/', 'reports/', 'cli/'];
+    assert.deepEqual(
+      violations(listTs('clients'), (t) => above.some((folder) => t.startsWith(folder))),
+      [],
+    );
+  });
+
+  it('bench imports nothing from reports or cli', () => {
+    assert.deepEqual(
+      violations(listTs('bench'), (t) => t.startsWith('reports/') || t.startsWith('cli/')),
       [],
     );
   });

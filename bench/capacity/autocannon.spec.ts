@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Variant } from '../../clients/contract.ts';
+import { VARIANTS, type Variant } from '../../clients/contract.ts';
 import { type ServerProcess, startServerProcess } from '../../clients/server-process.ts';
+import { describeVariant, originOf } from '../../clients/variants.ts';
 import { runAutocannon } from './autocannon.ts';
-import { buildCrudReadRequests, encodeGetBook, originOf } from './requests.ts';
+import { buildCrudReadRequests, encodeGetBook } from './requests.ts';
 import type { CapacityResult } from './result.ts';
 
-const H1_VARIANTS = [
-  'rest',
-  'graphql',
-  'connect-json-h1',
-  'connect-proto-h1',
-  'grpc-web-h1',
-] as const satisfies readonly Variant[];
+const H1_VARIANTS = VARIANTS.filter((v) => describeVariant(v).transport === 'h1');
 const SHORT = { connections: 2, durationMs: 400, warmupMs: 200 } as const;
 
 function assertConsistent(result: CapacityResult): void {
@@ -55,7 +50,8 @@ describe('runAutocannon', () => {
       assert.deepEqual(result.statusCodes, { 200: result.requests });
       assert.equal(result.latency.count, result.requests);
       assert.ok(result.serverCpu && result.serverCpu.cpuSeconds > 0, 'server CPU measured');
-      if (variant === 'grpc-web-h1') assert.deepEqual(result.grpcStatus, { 0: result.requests });
+      if (describeVariant(variant).protocol === 'grpc-web')
+        assert.deepEqual(result.grpcStatus, { 0: result.requests });
     });
   }
 

@@ -9,10 +9,11 @@
 import { parseArgs } from 'node:util';
 import type { Variant } from '../../clients/contract.ts';
 import { startServerProcess } from '../../clients/server-process.ts';
+import { describeVariant, originOf } from '../../clients/variants.ts';
 import { parseDurationMs } from '../load/duration.ts';
 import { GENERATOR_CORE, pinSelf, SERVER_CORE, serverWrapper } from '../load/pinning.ts';
 import { compareWithH2load, type H2Comparison } from './h2load.ts';
-import { encodeGetBook, originOf } from './requests.ts';
+import { encodeGetBook } from './requests.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +47,7 @@ const report: Record<
 
 for (const variant of targets) {
   const server = await startServerProcess({
-    only: variant === 'grpc' ? 'grpc' : 'connect',
+    only: describeVariant(variant).serverGroup,
     scale: 'small',
     wrapper,
   });

@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Variant } from '../../clients/contract.ts';
+import { VARIANTS } from '../../clients/contract.ts';
 import { type ServerProcess, startServerProcess } from '../../clients/server-process.ts';
+import { describeVariant, originOf } from '../../clients/variants.ts';
 import { startCeiling } from '../ceilings/index.ts';
 import { runH2Load } from './h2-generator.ts';
-import { buildCrudReadRequests, encodeGetBook, originOf } from './requests.ts';
+import { buildCrudReadRequests, encodeGetBook } from './requests.ts';
 import type { CapacityResult } from './result.ts';
 
-const H2_VARIANTS = [
-  'grpc',
-  'grpc-connect',
-  'connect-json-h2',
-  'connect-proto-h2',
-  'grpc-web-h2',
-] as const satisfies readonly Variant[];
+const H2_VARIANTS = VARIANTS.filter((v) => describeVariant(v).transport === 'h2');
 const SHORT = { connections: 2, streams: 4, durationMs: 400, warmupMs: 200 } as const;
 const ENGINES = ['frames', 'node-http2'] as const;
 
@@ -59,7 +54,8 @@ describe('runH2Load', () => {
         assert.equal(result.connections, 2);
         assert.equal(result.streams, 4);
         assert.ok(result.serverCpu && result.serverCpu.cpuSeconds > 0, 'server CPU measured');
-        if (variant.startsWith('grpc')) assert.deepEqual(result.grpcStatus, { 0: result.requests });
+        if (describeVariant(variant).protocol !== 'connect')
+          assert.deepEqual(result.grpcStatus, { 0: result.requests });
       });
     }
   }

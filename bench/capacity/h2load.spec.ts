@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ServerProcess, startServerProcess } from '../../clients/server-process.ts';
+import { originOf } from '../../clients/variants.ts';
 import { buildH2loadArgs, compareWithH2load, parseH2loadOutput, runH2load } from './h2load.ts';
-import { encodeGetBook, originOf } from './requests.ts';
+import { encodeGetBook } from './requests.ts';
 
 // Captured from `h2load -c 2 -m 10 -D 2 --warm-up-time 500ms -d body.bin -H 'content-type:
 // application/grpc+proto' -H 'te: trailers' http://127.0.0.1:PORT/library.v1.LibraryService/GetBook`

@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { VARIANTS } from '../../clients/contract.ts';
+import { fromBinary, fromJsonString } from '@bufbuild/protobuf';
+import { VARIANTS, type Variant } from '../../clients/contract.ts';
 import { type ServerProcess, startServerProcess } from '../../clients/server-process.ts';
+import { describeVariant, originOf } from '../../clients/variants.ts';
+import { ListBooksRequestSchema } from '../../schemas/gen/es/library/v1/library_pb.ts';
 import {
+  buildCapacityRequests,
   buildCrudReadRequests,
+  CAPACITY_OPERATIONS,
   drawBookIds,
   encodeGetBook,
-  originOf,
-  transportOf,
+  encodeListBooks,
 } from './requests.ts';
-import { decodeGetBook, sendSpec, splitFrames, verifySpecs } from './responses.ts';
+import { decodeGetBook, decodeListBooks, sendSpec, splitFrames, verifySpecs } from './responses.ts';
+
+const transportOf = (variant: Variant) => describeVariant(variant).transport;
 
 // Scale small seeds 200 books.
 const MAX_ID = 200;
@@ -48,6 +54,59 @@ describe('crud-read ids', () => {
     assert.equal(encodeGetBook('grpc', 1).headers.te, 'trailers');
     assert.equal(encodeGetBook('connect-json-h1', 150).body.toString(), '{"id":150}');
     assert.equal(encodeGetBook('rest', 150).path, '/v1/books/150');
+  });
+});
+
+describe('list requests', () => {
+  const list = { name: 'list', operation: 'listBooks' as const, params: { pageSize: 20 } };
+
+  it('ask for the first page of the scenario’s page size, as each client does', () => {
+    assert.equal(encodeListBooks('rest', 20).path, '/v1/books?page_size=20');
+    assert.equal(encodeListBooks('rest', 20).method, 'GET');
+    const graphql = JSON.parse(encodeListBooks('graphql', 20).body.toString());
+    assert.deepEqual(graphql.variables, { first: 20 });
+    assert.equal(graphql.operationName, 'ListBooks');
+    assert.match(graphql.query, /books\(first: \$first/);
+    assert.equal(encodeListBooks('connect-json-h2', 20).body.toString(), '{"pageSize":20}');
+    for (const variant of VARIANTS.filter((v) => describeVariant(v).codec === 'protobuf')) {
+      const spec = encodeListBooks(variant, 20);
+      assert.match(spec.path, /\/library\.v1\.LibraryService\/ListBooks$/, variant);
+      const { protocol } = describeVariant(variant);
+      const bytes = protocol === 'connect' ? spec.body : splitFrames(spec.body).messages[0];
+      assert.equal(fromBinary(ListBooksRequestSchema, bytes!).pageSize, 20, variant);
+    }
+    const json = encodeListBooks('connect-json-h1', 7).body.toString();
+    assert.equal(fromJsonString(ListBooksRequestSchema, json).pageSize, 7);
+  });
+
+  it('are what a scenario of listBooks builds, with its page size', () => {
+    const specs = buildCapacityRequests('grpc', { ...list, params: { pageSize: 5 } }, { maxId: 1 });
+    assert.equal(specs.length, 1);
+    assert.deepEqual(
+      [...(splitFrames(specs[0]!.body).messages[0] ?? [])],
+      [0x08, 0x05],
+      'ListBooksRequest { page_size: 5 }',
+    );
+    assert.deepEqual(
+      buildCapacityRequests('rest', { ...list, params: {} }, { maxId: 1 }).map((s) => s.path),
+      ['/v1/books?page_size=20'],
+      'the default page size of the list scenario',
+    );
+  });
+
+  it('exist for getBook and listBooks; other operations are refused by name', () => {
+    assert.deepEqual([...CAPACITY_OPERATIONS].sort(), ['getBook', 'listBooks']);
+    assert.throws(
+      () =>
+        buildCapacityRequests(
+          'rest',
+          { name: 'nested', operation: 'authorTree', params: {} },
+          {
+            maxId: 1,
+          },
+        ),
+      /scenario nested: operation authorTree has no pre-encoded capacity requests/,
+    );
   });
 });
 
@@ -105,6 +164,34 @@ describe('crud-read requests against a real server', () => {
         /request check failed/,
         variant,
       );
+    }
+  });
+
+  for (const variant of VARIANTS) {
+    it(`${variant}: the list request returns the first page of books, in id order`, async () => {
+      const spec = encodeListBooks(variant, 20, MAX_ID);
+      const origin = originOf(variant, server.endpoints);
+      const response = await sendSpec(origin, spec, transportOf(variant));
+      assert.equal(response.status, 200);
+      const outcome = decodeListBooks(variant, response);
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      assert.deepEqual(
+        outcome.ids,
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      assert.ok(outcome.nextCursor, 'a next page');
+      assert.equal(spec.verify?.(response), undefined);
+      await verifySpecs(origin, [spec], transportOf(variant));
+    });
+  }
+
+  it('tells a GetBook answer from a page of books, both ways', async () => {
+    for (const variant of VARIANTS) {
+      const origin = originOf(variant, server.endpoints);
+      const book = await sendSpec(origin, encodeGetBook(variant, 3), transportOf(variant));
+      const page = await sendSpec(origin, encodeListBooks(variant, 20), transportOf(variant));
+      assert.ok(encodeListBooks(variant, 20, MAX_ID).verify?.(book), `${variant}: not a page`);
+      assert.ok(encodeGetBook(variant, 3).verify?.(page), `${variant}: a page is not book 3`);
     }
   });
 });

@@ -1,11 +1,21 @@
 // Sends one pre-encoded request and decodes its answer completely: the check, before a run
-// and in tests, that the bytes a generator will repeat are a request the server understands.
+// and in tests, that the bytes a generator will repeat are a request the server understands
+// and answers with what the operation asks for.
 
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
-import { fromBinary, fromJsonString } from '@bufbuild/protobuf';
+import {
+  type DescMessage,
+  fromBinary,
+  fromJsonString,
+  type MessageShape,
+} from '@bufbuild/protobuf';
 import type { Variant } from '../../clients/contract.ts';
-import { GetBookResponseSchema } from '../../schemas/gen/es/library/v1/library_pb.ts';
+import { describeVariant } from '../../clients/variants.ts';
+import {
+  GetBookResponseSchema,
+  ListBooksResponseSchema,
+} from '../../schemas/gen/es/library/v1/library_pb.ts';
 import type { RawResponse, RequestSpec, Transport } from './spec.ts';
 
 export type { RawResponse } from './spec.ts';
@@ -121,51 +131,81 @@ export function parseTrailerStatus(trailer: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** What a GetBook answer said, whatever the variant. */
-export type GetBookOutcome =
-  | { ok: true; id: number; title: string }
-  | { ok: false; status: number; grpcStatus?: number | undefined; reason: string };
+/** Why an answer is not the expected one: its HTTP status, grpc-status where there is one. */
+export interface AnswerFailure {
+  ok: false;
+  status: number;
+  grpcStatus?: number | undefined;
+  reason: string;
+}
 
-/** Decodes a GetBook response of a variant completely (body, status and protocol status). */
-export function decodeGetBook(variant: Variant, response: RawResponse): GetBookOutcome {
+/** What a unary answer said once decoded, whatever the variant. */
+export type Answer<T> = ({ ok: true } & T) | AnswerFailure;
+
+/**
+ * How to read one operation's answer out of each protocol's body: the REST JSON document, the
+ * GraphQL `data` member, the RPC's response message (Connect, gRPC-Web and gRPC alike). Each
+ * returns undefined when the answer lacks what the operation asks for.
+ */
+export interface AnswerReader<T, S extends DescMessage> {
+  rest(json: unknown): T | undefined;
+  graphql(data: unknown): T | undefined;
+  rpc: { schema: S; read(message: MessageShape<S>): T | undefined };
+}
+
+/**
+ * Decodes a unary answer of a variant completely (body, HTTP status and protocol status): how
+ * depends on the variant's protocol and codec only (clients/variants.ts).
+ */
+export function decodeAnswer<T, S extends DescMessage>(
+  variant: Variant,
+  response: RawResponse,
+  reader: AnswerReader<T, S>,
+): Answer<T> {
   const { status, body } = response;
-  const fail = (reason: string, grpcStatus?: number): GetBookOutcome => ({
+  const fail = (reason: string, grpcStatus?: number): AnswerFailure => ({
     ok: false,
     status,
     grpcStatus,
     reason,
   });
-  switch (variant) {
-    case 'rest': {
-      if (status !== 200) return fail(body.toString());
-      const book = JSON.parse(body.toString()) as { id: number; title: string };
-      return { ok: true, id: book.id, title: book.title };
-    }
+  const found = (value: T | undefined, grpcStatus?: number): Answer<T> =>
+    value === undefined
+      ? fail('the answer lacks what was asked', grpcStatus)
+      : { ok: true, ...value };
+  if (status !== 200) return fail(body.toString());
+  try {
+    return decodeBody(variant, response, reader, fail, found);
+  } catch (err) {
+    return fail(`undecodable answer: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function decodeBody<T, S extends DescMessage>(
+  variant: Variant,
+  response: RawResponse,
+  reader: AnswerReader<T, S>,
+  fail: (reason: string, grpcStatus?: number) => AnswerFailure,
+  found: (value: T | undefined, grpcStatus?: number) => Answer<T>,
+): Answer<T> {
+  const { body } = response;
+  const { protocol, codec } = describeVariant(variant);
+  const readMessage = (bytes: Buffer) =>
+    codec === 'json'
+      ? fromJsonString(reader.rpc.schema, bytes.toString())
+      : fromBinary(reader.rpc.schema, bytes);
+  switch (protocol) {
+    case 'rest':
+      return found(reader.rest(JSON.parse(body.toString())));
     case 'graphql': {
-      if (status !== 200) return fail(body.toString());
-      const result = JSON.parse(body.toString()) as {
-        data?: { book: { id: string; title: string } | null };
-        errors?: unknown[];
-      };
-      if (result.errors || !result.data?.book) return fail(JSON.stringify(result.errors));
-      return { ok: true, id: Number(result.data.book.id), title: result.data.book.title };
+      const result = JSON.parse(body.toString()) as { data?: unknown; errors?: unknown[] };
+      if (result.errors || !result.data) return fail(JSON.stringify(result.errors));
+      return found(reader.graphql(result.data));
     }
-    case 'connect-json-h1':
-    case 'connect-json-h2':
-    case 'connect-proto-h1':
-    case 'connect-proto-h2': {
-      if (status !== 200) return fail(body.toString());
-      const message = variant.startsWith('connect-json')
-        ? fromJsonString(GetBookResponseSchema, body.toString())
-        : fromBinary(GetBookResponseSchema, body);
-      if (!message.book) return fail('no book in the response');
-      return { ok: true, id: message.book.id, title: message.book.title };
-    }
-    case 'grpc-web-h1':
-    case 'grpc-web-h2':
+    case 'connect':
+      return found(reader.rpc.read(readMessage(body)));
     case 'grpc':
-    case 'grpc-connect': {
-      if (status !== 200) return fail(body.toString());
+    case 'grpc-web': {
       const { messages, trailer } = splitFrames(body);
       const statusText =
         response.trailers['grpc-status'] ??
@@ -175,11 +215,81 @@ export function decodeGetBook(variant: Variant, response: RawResponse): GetBookO
       if (grpcStatus !== 0) return fail(`grpc-status ${statusText}`, grpcStatus);
       const [first] = messages;
       if (messages.length !== 1 || !first) return fail(`${messages.length} messages`, grpcStatus);
-      const message = fromBinary(GetBookResponseSchema, first);
-      if (!message.book) return fail('no book in the response', grpcStatus);
-      return { ok: true, id: message.book.id, title: message.book.title };
+      return found(reader.rpc.read(readMessage(first)), grpcStatus);
     }
   }
+}
+
+interface WireBookRef {
+  id: number | string;
+  title: string;
+}
+
+/** What a GetBook answer said, whatever the variant. */
+export type GetBookOutcome = Answer<{ id: number; title: string }>;
+
+const GET_BOOK_READER: AnswerReader<{ id: number; title: string }, typeof GetBookResponseSchema> = {
+  rest: (json) => {
+    const book = json as WireBookRef;
+    return { id: Number(book.id), title: book.title };
+  },
+  graphql: (data) => {
+    const book = (data as { book?: WireBookRef | null }).book;
+    return book ? { id: Number(book.id), title: book.title } : undefined;
+  },
+  rpc: {
+    schema: GetBookResponseSchema,
+    read: (message) =>
+      message.book ? { id: message.book.id, title: message.book.title } : undefined,
+  },
+};
+
+/** Decodes a GetBook response of a variant completely (body, status and protocol status). */
+export function decodeGetBook(variant: Variant, response: RawResponse): GetBookOutcome {
+  return decodeAnswer(variant, response, GET_BOOK_READER);
+}
+
+/** One page of ListBooks: the ids in the order served, and the cursor of the next page. */
+export interface BookPage {
+  ids: number[];
+  nextCursor: string | undefined;
+}
+
+export type ListBooksOutcome = Answer<BookPage>;
+
+const LIST_BOOKS_READER: AnswerReader<BookPage, typeof ListBooksResponseSchema> = {
+  rest: (json) => {
+    const page = json as { books?: WireBookRef[]; next_page_token?: string };
+    if (!Array.isArray(page.books)) return undefined;
+    return { ids: page.books.map((b) => Number(b.id)), nextCursor: page.next_page_token };
+  },
+  graphql: (data) => {
+    const books = (
+      data as {
+        books?: {
+          edges: { node: WireBookRef }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      }
+    ).books;
+    if (!books) return undefined;
+    return {
+      ids: books.edges.map((e) => Number(e.node.id)),
+      nextCursor: books.pageInfo.hasNextPage ? (books.pageInfo.endCursor ?? undefined) : undefined,
+    };
+  },
+  rpc: {
+    schema: ListBooksResponseSchema,
+    read: (message) => ({
+      ids: message.books.map((b) => b.id),
+      nextCursor: message.nextPageToken || undefined,
+    }),
+  },
+};
+
+/** Decodes a ListBooks response of a variant completely. */
+export function decodeListBooks(variant: Variant, response: RawResponse): ListBooksOutcome {
+  return decodeAnswer(variant, response, LIST_BOOKS_READER);
 }
 
 /**

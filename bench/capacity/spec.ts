@@ -1,6 +1,8 @@
 // The shape of a pre-encoded request, shared by the generators, the request builders and the
 // ceiling servers.
 
+export type { Transport } from '../../clients/variants.ts';
+
 /**
  * How a response is judged a success beyond its HTTP status:
  * - http: 2xx is success (REST; Connect unary, whose errors are never 200);
@@ -9,8 +11,6 @@
  * - grpc-web: grpc-status in trailers-only headers or in the body's trailer frame.
  */
 export type SuccessCheck = 'http' | 'graphql' | 'grpc' | 'grpc-web';
-
-export type Transport = 'h1' | 'h2';
 
 /** One request, encoded once: what the generator writes, byte for byte. */
 export interface RequestSpec {

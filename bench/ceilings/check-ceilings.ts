@@ -82,12 +82,7 @@ for (const stack of stacks) {
       }
       const row: Row = {
         stack,
-        request:
-          name === 'hello'
-            ? stack.startsWith('connect')
-              ? (Object.keys(ceiling.requestsByVariant)[0] ?? name)
-              : name
-            : name,
+        request: name === 'hello' ? ceiling.reference : name,
         throughput: roundSpread(spread(runs.map((run) => run.throughput)), 0),
         p99: roundSpread(spread(runs.map((run) => run.latency.p99))),
         generatorCpu: roundSpread(spread(runs.map((run) => run.generatorCpu.utilisation)), 2),

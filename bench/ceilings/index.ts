@@ -6,12 +6,17 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Variant } from '../../clients/contract.ts';
+import {
+  type CeilingStack,
+  describeVariant,
+  transportOfCeiling,
+  variantsOfCeiling,
+} from '../../clients/variants.ts';
 import { encodeGetBook, frameMessage } from '../capacity/requests.ts';
 import { parseTrailerStatus, splitFrames } from '../capacity/responses.ts';
 import type { RawResponse, RequestSpec, Transport } from '../capacity/spec.ts';
 import {
   CEILING_BOOK_ID,
-  type CeilingStack,
   GRAPHQL_HELLO_QUERY,
   GRPC_HELLO_PATH,
   GRPC_HELLO_REPLY,
@@ -42,6 +47,8 @@ export interface RunningCeiling {
   pid: number;
   /** What the generator of this stack sends it: the stack's hello request. */
   requests: RequestSpec[];
+  /** What `requests` is: 'hello', or the variant whose GetBook a connect-node ceiling answers. */
+  reference: 'hello' | Variant;
   /**
    * For the connect-node ceilings, the GetBook request of every protocol variant it serves
    * (the same bytes as the real crud-read spec for book 1), so each variant reads against the
@@ -52,31 +59,6 @@ export interface RunningCeiling {
   stop(graceMs?: number): Promise<void>;
 }
 
-const h1Variants = ['connect-proto-h1', 'connect-json-h1', 'grpc-web-h1'] as const;
-const h2Variants = ['connect-proto-h2', 'connect-json-h2', 'grpc-web-h2', 'grpc-connect'] as const;
-
-/** The bare stack a variant's capacity is read against. */
-export function ceilingStackOf(variant: Variant): CeilingStack {
-  switch (variant) {
-    case 'rest':
-      return 'express';
-    case 'graphql':
-      return 'graphql-yoga';
-    case 'grpc':
-      return 'grpc-js';
-    case 'connect-json-h1':
-    case 'connect-proto-h1':
-    case 'grpc-web-h1':
-      return 'connect-h1';
-    default:
-      return 'connect-h2';
-  }
-}
-
-export function transportOfStack(stack: CeilingStack): Transport {
-  return stack === 'grpc-js' || stack === 'connect-h2' ? 'h2' : 'h1';
-}
-
 function expectBody(expected: string) {
   return (response: RawResponse) => {
     const body = response.body.toString();
@@ -84,11 +66,17 @@ function expectBody(expected: string) {
   };
 }
 
-/** The hello request of a stack, and for connect-node the GetBook request of each variant. */
-export function buildCeilingRequests(stack: CeilingStack): {
+export interface CeilingRequests {
   requests: RequestSpec[];
+  reference: 'hello' | Variant;
   requestsByVariant: Partial<Record<Variant, RequestSpec[]>>;
-} {
+}
+
+/**
+ * The hello request of a stack, and for connect-node the GetBook request of each variant its
+ * ceiling stands beside; the stack's own figure is the Connect protocol's binary GetBook.
+ */
+export function buildCeilingRequests(stack: CeilingStack): CeilingRequests {
   switch (stack) {
     case 'node-http':
     case 'express':
@@ -103,6 +91,7 @@ export function buildCeilingRequests(stack: CeilingStack): {
             verify: expectBody(HELLO_JSON),
           },
         ],
+        reference: 'hello',
         requestsByVariant: {},
       };
     case 'graphql-yoga':
@@ -117,6 +106,7 @@ export function buildCeilingRequests(stack: CeilingStack): {
             verify: expectBody('{"data":{"hello":"world"}}'),
           },
         ],
+        reference: 'hello',
         requestsByVariant: {},
       };
     case 'grpc-js':
@@ -131,16 +121,22 @@ export function buildCeilingRequests(stack: CeilingStack): {
             verify: verifyGrpcHello,
           },
         ],
+        reference: 'hello',
         requestsByVariant: {},
       };
     case 'connect-h1':
     case 'connect-h2': {
-      const variants = stack === 'connect-h1' ? h1Variants : h2Variants;
+      const variants = variantsOfCeiling(stack);
       const requestsByVariant: Partial<Record<Variant, RequestSpec[]>> = {};
       for (const variant of variants) {
         requestsByVariant[variant] = [encodeGetBook(variant, CEILING_BOOK_ID)];
       }
-      return { requests: requestsByVariant[variants[0]] ?? [], requestsByVariant };
+      const reference = variants.find((v) => {
+        const { protocol, codec } = describeVariant(v);
+        return protocol === 'connect' && codec === 'protobuf';
+      });
+      if (!reference) throw new Error(`ceiling ${stack} stands beside no binary Connect variant`);
+      return { requests: requestsByVariant[reference] ?? [], reference, requestsByVariant };
     }
   }
 }
@@ -221,7 +217,7 @@ export async function startCeiling(
     const authority = `${host}:${port}`;
     return {
       stack,
-      transport: transportOfStack(stack),
+      transport: transportOfCeiling(stack),
       origin: `http://${authority}`,
       authority,
       pid: child.pid as number,

@@ -4,22 +4,13 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CAPACITY_OPERATIONS } from '../capacity/requests.ts';
+import { OPERATIONS, type OperationName } from './vocabulary.ts';
 
 export const SCENARIO_DIR = import.meta.dirname;
 
 export type ScenarioMode = 'unary' | 'server-stream' | 'client-stream' | 'bidi';
-export const OPERATIONS = [
-  'getBook',
-  'writeCycle',
-  'listBooks',
-  'authorTree',
-  'exportCatalog',
-  'streamCatalog',
-  'watchReviews',
-  'importReviews',
-  'chat',
-] as const;
-export type OperationName = (typeof OPERATIONS)[number];
+export { OPERATIONS, type OperationName } from './vocabulary.ts';
 
 export interface Scenario {
   name: string;
@@ -28,7 +19,10 @@ export interface Scenario {
   mode: ScenarioMode;
   operation: OperationName;
   params: Record<string, unknown>;
-  /** Also measured as server-only capacity with pre-encoded requests. */
+  /**
+   * Also measured as server-only capacity with pre-encoded requests of its operation
+   * (bench/capacity/requests.ts); only operations with an encoder may set it.
+   */
   capacity: boolean;
   /**
    * Closed-loop concurrency for this scenario when the command line names none: heavy
@@ -78,6 +72,14 @@ export function parseScenario(file: string, raw: unknown): Scenario {
   const operation = str('operation') as OperationName;
   if (!(OPERATIONS as readonly string[]).includes(operation)) {
     fail(file, `"operation" must be one of ${OPERATIONS.join(', ')}`);
+  }
+  if (doc.capacity !== undefined && typeof doc.capacity !== 'boolean')
+    fail(file, '"capacity" must be true or false');
+  if (doc.capacity === true && !CAPACITY_OPERATIONS.includes(operation)) {
+    fail(
+      file,
+      `"capacity": true needs pre-encoded requests for operation "${operation}", and only ${CAPACITY_OPERATIONS.join(', ')} have them (bench/capacity/requests.ts)`,
+    );
   }
   const params = doc.params ?? {};
   if (typeof params !== 'object' || params === null || Array.isArray(params))

@@ -13,6 +13,9 @@ import type {
   Variant,
 } from '../../clients/contract.ts';
 import type { Scenario } from './index.ts';
+import { numberParam } from './vocabulary.ts';
+
+export { numberParam } from './vocabulary.ts';
 
 export interface OperationContext {
   client: LibraryClient;
@@ -46,16 +49,6 @@ function nextIsbn(): string {
   let sum = 0;
   for (let i = 0; i < 12; i++) sum += Number(first12[i]) * (i % 2 === 0 ? 1 : 3);
   return `${first12}${(10 - (sum % 10)) % 10}`;
-}
-
-/** A numeric scenario parameter, or the fallback when the scenario file does not set it. */
-export function numberParam(
-  params: Record<string, unknown>,
-  key: string,
-  fallback: number,
-): number {
-  const v = params[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
 /** Builds the per-worker operation of a unary or client-stream scenario. */

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Environment } from './environment.ts';
 
-export const RESULTS_SCHEMA = 'wirebench.results/v1';
+/** v2 added run.phases and the level a threshold read (v1 files are upgraded on reading). */
+export const RESULTS_SCHEMA = 'wirebench.results/v2';
 export const RUNS_DIR = resolve(import.meta.dirname, '../../reports/runs');
 
 /** A figure over repetitions: the median with its min and max, and how many repetitions. */
@@ -166,6 +167,22 @@ export interface MicroResult {
   bytes: { raw: number; gzip: number; brotli: number };
 }
 
+/** One threshold against one variant, as results.json keeps it. */
+export interface ThresholdResult {
+  source: string;
+  variant: string;
+  /** The closed-loop level the figure was read at (the verdict's); absent for streams and v1 runs. */
+  concurrency?: number | undefined;
+  actual: number | undefined;
+  passed: boolean;
+}
+
+export interface PhaseTiming {
+  name: string;
+  group?: string;
+  wallMs: number;
+}
+
 export interface ShootoutResults {
   schema: typeof RESULTS_SCHEMA;
   run: {
@@ -175,6 +192,12 @@ export interface ShootoutResults {
     wallMs: number;
     profile: 'quick' | 'full';
     argv: string[];
+    /**
+     * Wall time of each phase of the run, in the order run (bench/shootout/run.ts PIPELINE);
+     * `group` names the server group for the phases run once per group. Empty in v1 runs,
+     * which did not record it.
+     */
+    phases: PhaseTiming[];
   };
   environment: Environment;
   parameters: {
@@ -194,7 +217,7 @@ export interface ShootoutResults {
   h2loadChecks: H2loadCheck[];
   results: ScenarioResult[];
   micro: MicroResult[];
-  thresholds: { source: string; variant: string; actual: number | undefined; passed: boolean }[];
+  thresholds: ThresholdResult[];
   warnings: string[];
 }
 

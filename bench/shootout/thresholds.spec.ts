@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateThresholds, parseThreshold, type ThresholdSubject } from './thresholds.ts';
 
-const subject = (variant: string, figures: Record<string, number>): ThresholdSubject => ({
+const subject = (
+  variant: string,
+  figures: Record<string, number>,
+  concurrency = 64,
+): ThresholdSubject => ({
   scenario: 'crud-read',
   variant,
+  concurrency,
   figure: (metric) => figures[metric],
 });
 
@@ -46,6 +51,24 @@ describe('thresholds', () => {
         ['crud-read:p99<20ms', 'grpc', false],
         ['crud-read@grpc:rps>3000', 'grpc', true],
         ['list:p99<1s', '*', false],
+      ],
+    );
+  });
+
+  it('records the level each outcome read, none where nothing matched', () => {
+    const outcomes = evaluateThresholds(
+      [parseThreshold('crud-read:p99<20ms'), parseThreshold('list:p99<1s')],
+      [
+        subject('rest', { p99: 12 }, 16),
+        { ...subject('grpc', { p99: 3 }), concurrency: undefined },
+      ],
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.variant, o.concurrency]),
+      [
+        ['rest', 16],
+        ['grpc', undefined],
+        ['*', undefined],
       ],
     );
   });

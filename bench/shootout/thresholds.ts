@@ -1,6 +1,8 @@
 // k6-style thresholds: `--threshold 'crud-read:p99<20ms'` makes the run fail (non-zero exit)
 // when any variant's figure for that scenario breaks it. A threshold may name one variant:
-// `crud-read@grpc:rps>5000`.
+// `crud-read@grpc:rps>5000`. Parsing and the comparison live here; which figure a result offers
+// (the closed loop at the verdict's level, a stream's per-message figures) is decided by the
+// analysis module (reports/render/analysis.ts evaluateRunThresholds), after the run.
 
 export const THRESHOLD_METRICS = {
   p50: 'ms',
@@ -60,6 +62,8 @@ export function parseThreshold(source: string): Threshold {
 export interface ThresholdSubject {
   scenario: string;
   variant: string;
+  /** The closed-loop level the figures come from; absent for a stream's figures. */
+  concurrency?: number | undefined;
   /** The figure's median over repetitions, in the metric's unit; undefined when not measured. */
   figure(metric: ThresholdMetric): number | undefined;
 }
@@ -67,6 +71,8 @@ export interface ThresholdSubject {
 export interface ThresholdOutcome {
   threshold: Threshold;
   variant: string;
+  /** The level the figure was read at (the subject's); undefined when nothing matched. */
+  concurrency: number | undefined;
   actual: number | undefined;
   passed: boolean;
 }
@@ -103,6 +109,7 @@ export function evaluateThresholds(
       outcomes.push({
         threshold,
         variant: threshold.variant ?? '*',
+        concurrency: undefined,
         actual: undefined,
         passed: false,
       });
@@ -113,6 +120,7 @@ export function evaluateThresholds(
       outcomes.push({
         threshold,
         variant: subject.variant,
+        concurrency: subject.concurrency,
         actual,
         passed: actual !== undefined && holds(actual, threshold.op, threshold.value),
       });

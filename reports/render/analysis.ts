@@ -1,14 +1,26 @@
-// Reading a run: which pattern a scenario serves, the figure a verdict ranks by, whether two
-// spreads are told apart by the run (their min–max ranges do not overlap), and number
-// formatting shared by the report and `wirebench compare`.
+// Reading a run, for every output that reads one (the report, `wirebench compare`, the terminal
+// summary, thresholds, the docs' figures): which pattern a scenario serves, the one rule for the
+// closed-loop level a figure is read at, the figure a verdict ranks by, whether two spreads are
+// told apart (their min–max ranges do not overlap), thresholds and figure-derived warnings, and
+// the number formatting they all share.
 
 import { loadScenarios } from '../../bench/scenarios/index.ts';
 import type {
   ClosedLoopFigures,
+  LatencyFigures,
   ScenarioResult,
   ShootoutResults,
   Spread,
+  ThresholdResult,
 } from '../../bench/shootout/results.ts';
+import {
+  evaluateThresholds,
+  parseThreshold,
+  THRESHOLD_METRICS,
+  type Threshold,
+  type ThresholdMetric,
+  type ThresholdSubject,
+} from '../../bench/shootout/thresholds.ts';
 
 /** The patterns of DESIGN.md, in its order: the rows of the verdict. */
 export const PATTERNS = [
@@ -137,6 +149,59 @@ export function formatBytes(n: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Which concurrency: one rule for every output
+
+/**
+ * The closed-loop level a scenario is read at, by the verdict, the thresholds, `wirebench
+ * compare`, the terminal summary and every single figure the report or the docs pick: the
+ * highest level every variant of the scenario was measured at, so that like is compared with
+ * like (c=64 for crud-read in the full profile). When the variants share no level, the highest
+ * any was measured at. `results` are the scenario's results, of one run or of several; only
+ * measured ones (status ok, with closed loops) count. Undefined when none ran a closed loop.
+ */
+export function scenarioLevel(results: readonly ScenarioResult[]): number | undefined {
+  const sets = results
+    .filter((r) => r.status === 'ok' && r.closedLoop.length > 0)
+    .map((r) => new Set(r.closedLoop.map((l) => l.concurrency)));
+  if (sets.length === 0) return undefined;
+  const common = [...(sets[0] as Set<number>)].filter((c) => sets.every((s) => s.has(c)));
+  const all = sets.flatMap((s) => [...s]);
+  return common.length > 0 ? Math.max(...common) : Math.max(...all);
+}
+
+/**
+ * The closed loop of `result` at `level` (the scenario's, from scenarioLevel); a variant that was
+ * not measured there falls back to its own highest level (see isFallback, and say so).
+ */
+export function loopAt(
+  result: ScenarioResult,
+  level: number | undefined,
+): ClosedLoopFigures | undefined {
+  if (result.closedLoop.length === 0) return undefined;
+  const exact = result.closedLoop.find((l) => l.concurrency === level);
+  if (exact) return exact;
+  return [...result.closedLoop].sort((a, b) => b.concurrency - a.concurrency)[0];
+}
+
+/** True when `loop` is a variant's own highest level standing in for the scenario's `level`. */
+export function isFallback(
+  loop: ClosedLoopFigures | undefined,
+  level: number | undefined,
+): boolean {
+  return loop !== undefined && level !== undefined && loop.concurrency !== level;
+}
+
+/** The level of every scenario of a run with closed loops, by the rule above. */
+export function levelsOf(results: ShootoutResults): Map<string, number | undefined> {
+  const levels = new Map<string, number | undefined>();
+  for (const scenario of scenariosOf(results)) {
+    const level = scenarioLevel(results.results.filter((r) => r.scenario === scenario));
+    if (level !== undefined) levels.set(scenario, level);
+  }
+  return levels;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Verdicts
 
 export interface RankMetric {
@@ -177,9 +242,11 @@ export interface Verdict {
   pattern: string;
   scenario: string;
   metric: RankMetric;
-  /** The closed-loop concurrency compared, for unary scenarios. */
+  /** The closed-loop concurrency compared (scenarioLevel), for unary scenarios. */
   concurrency: number | undefined;
   ranked: Contender[];
+  /** Contenders read at their own highest level, not `concurrency` (they were not measured there). */
+  fallbacks: { variant: string; concurrency: number }[];
   winner: Contender | undefined;
   runnerUp: Contender | undefined;
   /** The winner's figure divided by the runner-up's (above 1 for throughput, below for a latency). */
@@ -191,30 +258,6 @@ export interface Verdict {
   failed: { variant: string; reason: string }[];
   /** Measured figures that explain the gap (bytes, CPU, queries, stack ceiling). */
   why: string[];
-}
-
-/**
- * The level every variant was measured at, the highest such: the verdict compares like with
- * like; a variant without it falls back to its own highest level.
- */
-export function verdictLevel(results: ScenarioResult[]): number | undefined {
-  const sets = results
-    .filter((r) => r.closedLoop.length > 0)
-    .map((r) => new Set(r.closedLoop.map((l) => l.concurrency)));
-  if (sets.length === 0) return undefined;
-  const common = [...(sets[0] as Set<number>)].filter((c) => sets.every((s) => s.has(c)));
-  const all = sets.flatMap((s) => [...s]);
-  return common.length > 0 ? Math.max(...common) : Math.max(...all);
-}
-
-export function loopAt(
-  result: ScenarioResult,
-  level: number | undefined,
-): ClosedLoopFigures | undefined {
-  if (result.closedLoop.length === 0) return undefined;
-  const exact = result.closedLoop.find((l) => l.concurrency === level);
-  if (exact) return exact;
-  return [...result.closedLoop].sort((a, b) => b.concurrency - a.concurrency)[0];
 }
 
 function steadyBytes(r: ScenarioResult): number | undefined {
@@ -288,7 +331,7 @@ export function verdictOf(scenario: string, scenarioResults: ScenarioResult[]): 
     : ok.some((r) => r.stream)
       ? STREAM_P99
       : THROUGHPUT;
-  const level = metric === THROUGHPUT ? verdictLevel(ok) : undefined;
+  const level = metric === THROUGHPUT ? scenarioLevel(ok) : undefined;
   const contenders = ok
     .map((r) => contenderOf(r, level))
     .filter((c): c is Contender => c !== undefined && hasSpread(c.figure));
@@ -315,6 +358,11 @@ export function verdictOf(scenario: string, scenarioResults: ScenarioResult[]): 
     metric,
     concurrency: level,
     ranked,
+    fallbacks: ranked.flatMap((c) =>
+      c.loop && isFallback(c.loop, level)
+        ? [{ variant: c.variant, concurrency: c.loop.concurrency }]
+        : [],
+    ),
     winner,
     runnerUp,
     margin,
@@ -373,4 +421,211 @@ export function describeAdvantage(v: Verdict): string {
 
 export function describeMetric(v: Verdict): string {
   return v.concurrency === undefined ? v.metric.label : `${v.metric.label} at c=${v.concurrency}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thresholds and figure-derived warnings: what the run's figures say once it is over
+
+/** The figures a threshold reads for one result: at the scenario's level, or its stream's. */
+function thresholdSubject(r: ScenarioResult, level: number | undefined): ThresholdSubject {
+  const latencyFigure = (l: LatencyFigures, metric: ThresholdMetric) =>
+    metric === 'rps' || metric === 'errors' ? undefined : l[metric].median;
+  const streamed = r.bidi?.roundTrip ?? r.stream?.latency;
+  if (streamed) {
+    const rate = (r.bidi?.messagesPerSecond ?? r.stream?.messagesPerSecond)?.median;
+    return {
+      scenario: r.scenario,
+      variant: r.variant,
+      concurrency: undefined,
+      figure: (metric) => (metric === 'rps' ? rate : latencyFigure(streamed, metric)),
+    };
+  }
+  const loop = loopAt(r, level);
+  return {
+    scenario: r.scenario,
+    variant: r.variant,
+    concurrency: loop?.concurrency,
+    figure: (metric) => {
+      if (!loop) return undefined;
+      if (metric === 'rps') return loop.throughput.median;
+      if (metric === 'errors') {
+        const errors = Object.values(loop.errors).reduce((a, b) => a + b, 0);
+        return errors / Math.max(1, loop.ops + errors);
+      }
+      return latencyFigure(loop.latency, metric);
+    },
+  };
+}
+
+/**
+ * Every threshold against every matching result, each read at its scenario's level (the
+ * verdict's), a stream at its per-message (bidi: round-trip) figures. The outcome records the
+ * level it read.
+ */
+export function evaluateRunThresholds(
+  results: ShootoutResults,
+  thresholds: readonly Threshold[],
+): ThresholdResult[] {
+  const levels = levelsOf(results);
+  const subjects = results.results
+    .filter((r) => r.status === 'ok')
+    .map((r) => thresholdSubject(r, levels.get(r.scenario)));
+  return evaluateThresholds([...thresholds], subjects).map((o) => ({
+    source: o.threshold.source,
+    variant: o.variant,
+    ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+    actual: o.actual,
+    passed: o.passed,
+  }));
+}
+
+export type FigureWarningKind =
+  | 'closed-loop generator'
+  | 'open-loop rate'
+  | 'capacity errors'
+  | 'capacity generator';
+
+export interface FigureWarning {
+  kind: FigureWarningKind;
+  variant: string;
+  scenario: string;
+  /** The closed-loop level, for a closed-loop warning. */
+  concurrency?: number;
+  text: string;
+}
+
+/** The warnings a run's figures call for: a saturated generator, a rate not kept, failures. */
+export function figureWarnings(results: ShootoutResults): FigureWarning[] {
+  const out: FigureWarning[] = [];
+  for (const r of results.results) {
+    const { variant, scenario } = r;
+    for (const loop of r.closedLoop) {
+      if (loop.bottleneck === 'generator') {
+        out.push({
+          kind: 'closed-loop generator',
+          variant,
+          scenario,
+          concurrency: loop.concurrency,
+          text: `${variant} ${scenario} c=${loop.concurrency}: the load generator saturated first`,
+        });
+      }
+    }
+    const open = r.openLoop;
+    if (open && (open.bottleneck === 'generator' || open.achievedRate.median < 0.95 * open.rate)) {
+      out.push({
+        kind: 'open-loop rate',
+        variant,
+        scenario,
+        text: `${variant} ${scenario} open loop: achieved ${Math.round(open.achievedRate.median)}/s of ${open.rate}/s; the client could not keep the rate, so corrected latency includes its own backlog`,
+      });
+    }
+    if (r.capacity && r.capacity.errors > 0) {
+      out.push({
+        kind: 'capacity errors',
+        variant,
+        scenario,
+        text: `${variant} ${scenario} capacity: ${r.capacity.errors} failed responses, not counted in its capacity`,
+      });
+    }
+    if (r.capacity?.bottleneck === 'generator') {
+      out.push({
+        kind: 'capacity generator',
+        variant,
+        scenario,
+        text: `${variant} ${scenario} capacity: the load generator saturated first; not the server's capacity`,
+      });
+    }
+  }
+  return out;
+}
+
+export interface RunAnalysis {
+  thresholds: ThresholdResult[];
+  warnings: string[];
+}
+
+/** Thresholds at the rule's level and the figure-derived warnings of a finished run. */
+export function analyzeRun(
+  results: ShootoutResults,
+  thresholds: readonly Threshold[],
+): RunAnalysis {
+  return {
+    thresholds: evaluateRunThresholds(results, thresholds),
+    warnings: figureWarnings(results).map((w) => w.text),
+  };
+}
+
+/**
+ * The run with its analysis merged in, as results.json keeps it: the thresholds evaluated here
+ * (replacing any the run carried), the figure warnings after the run's own, each once.
+ */
+export function withAnalysis(
+  results: ShootoutResults,
+  thresholds: readonly Threshold[],
+): ShootoutResults {
+  const analysis = analyzeRun(results, thresholds);
+  return {
+    ...results,
+    thresholds: analysis.thresholds,
+    warnings: [...new Set([...results.warnings, ...analysis.warnings])],
+  };
+}
+
+/** The unit a threshold's figure is in, from its source expression ('' when it does not parse). */
+function thresholdMetricOf(source: string): ThresholdMetric | undefined {
+  try {
+    return parseThreshold(source).metric;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * "threshold crud-read:p99<20ms [grpc] at c=64: passed (actual 4.1 ms)"; the level is said where
+ * the run recorded it (not in v1 runs), and a variant read at its own highest says so.
+ */
+export function describeThreshold(
+  t: ThresholdResult,
+  levels: ReadonlyMap<string, number | undefined> = new Map(),
+): string {
+  const metric = thresholdMetricOf(t.source);
+  const scenario = /^[\w.-]+/.exec(t.source)?.[0] ?? '';
+  const level = levels.get(scenario);
+  const at =
+    t.concurrency === undefined
+      ? ''
+      : t.concurrency !== level && level !== undefined
+        ? ` at c=${t.concurrency}, its highest (the others at c=${level})`
+        : ` at c=${t.concurrency}`;
+  const kind = metric === undefined ? undefined : THRESHOLD_METRICS[metric];
+  const actual =
+    t.actual === undefined
+      ? 'not measured'
+      : kind === 'ratio'
+        ? formatPercent(t.actual, 2)
+        : kind === 'ms'
+          ? `${formatNumber(t.actual)} ms`
+          : kind === 'ops/s'
+            ? `${formatNumber(t.actual)}/s`
+            : formatNumber(t.actual);
+  return `threshold ${t.source} [${t.variant}]${at}: ${t.passed ? 'passed' : 'BROKEN'} (actual ${actual})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a run's wall time went
+
+/** Wall time per phase, summed over the server groups, in the order the phases first ran. */
+export function phaseTimes(results: ShootoutResults): { name: string; wallMs: number }[] {
+  const byName = new Map<string, number>();
+  for (const phase of results.run.phases) {
+    byName.set(phase.name, (byName.get(phase.name) ?? 0) + phase.wallMs);
+  }
+  return [...byName].map(([name, wallMs]) => ({ name, wallMs }));
+}
+
+/** "scenarios 95 s, capacity 21 s, ...", or undefined for a run that recorded no phases. */
+export function formatPhaseTimes(results: ShootoutResults): string | undefined {
+  const times = phaseTimes(results);
+  if (times.length === 0) return undefined;
+  return times.map((t) => `${t.name} ${formatNumber(t.wallMs / 1_000)} s`).join(', ');
 }

@@ -79,12 +79,49 @@ describe('compareRuns', () => {
       selectors: [parseMetricSelector('crud-read@rest:p99')],
       failOnRegressionPercent: 1,
     });
-    assert.equal(chosen.changes.length, 3); // c=1, 4, 16
+    // at the verdict's level only, c=16
+    assert.deepEqual(
+      chosen.changes.map((c) => c.level),
+      [16],
+    );
     assert.ok(chosen.changes.every((c) => c.variant === 'rest' && c.metric === 'p99'));
     assert.deepEqual(chosen.failed, []);
+    const every = compareRuns(a, b, {
+      selectors: [parseMetricSelector('crud-read@rest:p99')],
+      allLevels: true,
+    });
+    assert.deepEqual(
+      every.changes.map((c) => c.level),
+      [1, 4, 16],
+    );
     const star = compareRuns(a, b, { selectors: [parseMetricSelector('*:throughput')] });
     assert.ok(star.changes.every((c) => c.metric === 'throughput'));
     assert.ok(new Set(star.changes.map((c) => c.scenario)).size > 3);
+  });
+
+  test('reads closed loops at the level every variant of both runs was measured at', () => {
+    // A full run against a quick one: crud-read swept 1, 4, 16 against 16 alone
+    const quick = buildFixtureRun({ profile: 'quick', id: 'Q' });
+    const cmp = compareRuns(a, quick);
+    assert.deepEqual(
+      cmp.levels.find((l) => l.scenario === 'crud-read'),
+      {
+        scenario: 'crud-read',
+        concurrency: 16,
+      },
+    );
+    const crud = cmp.changes.filter((c) => c.scenario === 'crud-read' && c.level !== undefined);
+    assert.ok(crud.length > 0 && crud.every((c) => c.level === 16 && c.a && c.b));
+    // a level only one run has moves nothing: B adds c=64 for every variant, A has none
+    const higher = structuredClone(a);
+    for (const r of higher.results.filter((x) => x.scenario === 'crud-read')) {
+      const top = r.closedLoop.at(-1);
+      if (top) r.closedLoop.push({ ...structuredClone(top), concurrency: 64 });
+    }
+    const up = compareRuns(a, higher);
+    assert.equal(up.levels.find((l) => l.scenario === 'crud-read')?.concurrency, 16);
+    assert.equal(up.summary['only in B'], 0);
+    assert.match(renderCompareMarkdown(up), /the level the verdict reads.*crud-read c=16/);
   });
 
   test('names what only one run has', () => {

@@ -1,9 +1,19 @@
 // Two runs side by side: per (scenario, variant) and metric, the change from A to B and whether
 // the runs can tell it from noise. A change whose min–max ranges over repetitions overlap is
-// noise; otherwise it is an improvement or a regression, by the metric's direction.
+// noise; otherwise it is an improvement or a regression, by the metric's direction. Closed-loop
+// figures are compared at the level the verdict reads (scenarioLevel over both runs), every
+// level with allLevels.
 
 import type { ScenarioResult, ShootoutResults, Spread } from '../../bench/shootout/results.ts';
-import { formatNumber, formatSpread, overlaps, scenariosOf, sortScenarios } from './analysis.ts';
+import {
+  formatNumber,
+  formatSpread,
+  loopAt,
+  overlaps,
+  scenarioLevel,
+  scenariosOf,
+  sortScenarios,
+} from './analysis.ts';
 import { markdownTable } from './markdown.ts';
 import type { Cell } from './sections.ts';
 
@@ -56,14 +66,17 @@ function usable(s: Spread | undefined): s is Spread {
   return s !== undefined && s.n > 0 && Number.isFinite(s.median);
 }
 
-function figuresOf(r: ScenarioResult): Figure[] {
+/** A result's figures: its closed loop at `level` (its own highest without it), or every level. */
+function figuresOf(r: ScenarioResult, level: number | undefined, allLevels: boolean): Figure[] {
   if (r.status !== 'ok') return [];
   const out: Figure[] = [];
   const add = (metric: MetricName, spread: Spread | undefined, level?: number) => {
     if (usable(spread))
       out.push({ scenario: r.scenario, variant: r.variant, level, metric, spread });
   };
-  for (const loop of r.closedLoop) {
+  const read = loopAt(r, level);
+  const loops = allLevels ? r.closedLoop : read ? [read] : [];
+  for (const loop of loops) {
     add('throughput', loop.throughput, loop.concurrency);
     add('p50', loop.latency.p50, loop.concurrency);
     add('p99', loop.latency.p99, loop.concurrency);
@@ -133,6 +146,8 @@ export interface CompareOptions {
   selectors?: MetricSelector[];
   /** Fail (exit 1) on a regression beyond noise worse than this many percent. */
   failOnRegressionPercent?: number | undefined;
+  /** Every closed-loop level both runs measured, not only the verdict's. */
+  allLevels?: boolean | undefined;
 }
 
 export interface Comparison {
@@ -140,6 +155,13 @@ export interface Comparison {
   b: { id: string; profile: string; startedAt: string };
   /** Differences in set-up that make a comparison suspect (scale, durations, machine...). */
   notes: string[];
+  /**
+   * The closed-loop level each scenario is compared at: the highest every variant of both runs
+   * was measured at (a variant without it is read at its own highest, which its rows name).
+   */
+  levels: { scenario: string; concurrency: number }[];
+  /** Every level compared, not only `levels`. */
+  allLevels: boolean;
   changes: Change[];
   summary: Record<ChangeVerdict, number>;
   threshold: number | undefined;
@@ -176,10 +198,24 @@ export function compareRuns(
 ): Comparison {
   const selectors = options.selectors ?? [];
   const threshold = options.failOnRegressionPercent;
-  const figuresA = new Map(a.results.flatMap(figuresOf).map((f) => [keyOf(f), f]));
-  const figuresB = new Map(b.results.flatMap(figuresOf).map((f) => [keyOf(f), f]));
-  const keys = [...new Set([...figuresA.keys(), ...figuresB.keys()])];
+  const allLevels = options.allLevels ?? false;
   const order = sortScenarios([...scenariosOf(a), ...scenariosOf(b)]);
+  // One rule over both runs: the level every variant of A and of B was measured at.
+  const levels = new Map(
+    order.map((scenario) => [
+      scenario,
+      scenarioLevel([...a.results, ...b.results].filter((r) => r.scenario === scenario)),
+    ]),
+  );
+  const figures = (run: ShootoutResults) =>
+    new Map(
+      run.results
+        .flatMap((r) => figuresOf(r, levels.get(r.scenario), allLevels))
+        .map((f) => [keyOf(f), f]),
+    );
+  const figuresA = figures(a);
+  const figuresB = figures(b);
+  const keys = [...new Set([...figuresA.keys(), ...figuresB.keys()])];
   const variantOrder = [...new Set([...a.parameters.variants, ...b.parameters.variants])];
   const changes: Change[] = [];
   for (const key of keys) {
@@ -249,6 +285,10 @@ export function compareRuns(
     a: describe(a),
     b: describe(b),
     notes: setupNotes(a, b),
+    levels: [...levels].flatMap(([scenario, concurrency]) =>
+      concurrency === undefined ? [] : [{ scenario, concurrency }],
+    ),
+    allLevels,
     changes,
     summary,
     threshold,
@@ -283,9 +323,11 @@ export function checkSelectors(
 
 export const CHANGE_HEAD = ['scenario', 'variant', 'metric', 'A', 'B', 'change', 'verdict'];
 
-function metricText(c: Change): string {
+/** "throughput ops/s c=16"; without the level where a heading already names it. */
+function metricText(c: Change, shownLevel?: number): string {
   const info = METRIC_INFO[c.metric];
-  return `${info.label} ${info.unit}${c.level === undefined ? '' : ` c=${c.level}`}`;
+  const level = c.level === undefined || c.level === shownLevel ? '' : ` c=${c.level}`;
+  return `${info.label} ${info.unit}${level}`;
 }
 
 function deltaText(c: Change): string {
@@ -315,6 +357,45 @@ export function changeRow(c: Change): string[] {
     deltaText(c),
     verdictText(c),
   ];
+}
+
+/** The level a scenario's closed-loop figures are compared at (undefined: none, or every level). */
+export function comparedLevel(cmp: Comparison, scenario: string): number | undefined {
+  if (cmp.allLevels) return undefined;
+  return cmp.levels.find((l) => l.scenario === scenario)?.concurrency;
+}
+
+export const GROUPED_HEAD = ['variant', 'metric', 'A', 'B', 'change', 'verdict'];
+
+/** "crud-read at c=16", "crud-read, every level", "server-stream": a scenario's heading. */
+export function scenarioHeading(cmp: Comparison, scenario: string): string {
+  const level = cmp.levels.find((l) => l.scenario === scenario)?.concurrency;
+  if (level === undefined) return scenario;
+  return cmp.allLevels ? `${scenario}, every level` : `${scenario} at c=${level}`;
+}
+
+/**
+ * A change under its scenario's heading (the terminal table): the metric names its level only
+ * where it is not the heading's (a variant read at its own highest, or every level).
+ */
+export function groupedRow(cmp: Comparison, c: Change): string[] {
+  return [
+    c.variant,
+    metricText(c, comparedLevel(cmp, c.scenario)),
+    figureText(c, c.a),
+    figureText(c, c.b),
+    deltaText(c),
+    verdictText(c),
+  ];
+}
+
+/** Which closed-loop level the comparison read, in a sentence. */
+export function levelsLine(cmp: Comparison): string {
+  if (cmp.levels.length === 0) return 'no closed-loop figures in either run';
+  const list = cmp.levels.map((l) => `${l.scenario} c=${l.concurrency}`).join(', ');
+  return cmp.allLevels
+    ? `closed-loop figures at every level both runs measured (the verdicts read ${list})`
+    : `closed-loop figures at the level the verdict reads, the highest every variant of both runs ran: ${list}; --all-levels for every level`;
 }
 
 export function summaryLine(cmp: Comparison): string {
@@ -365,6 +446,8 @@ export function renderCompareMarkdown(cmp: Comparison): string {
     `**${summaryLine(cmp)}**`,
     '',
     'Cells: median of the repetitions (min–max). A change whose ranges overlap is noise; bytes are exact counts.',
+    '',
+    `${levelsLine(cmp).replace('--all-levels', '`--all-levels`')}.`,
     '',
   ];
   if (cmp.notes.length > 0) lines.push(...cmp.notes.map((n) => `> note: ${n}`), '');

@@ -1,5 +1,6 @@
 // Finds and reads a run: a run id (a folder of reports/runs), a run folder, or a results.json
-// path; with nothing given, the newest run. Refuses files that are not wirebench results v1.
+// path; with nothing given, the newest run. Reads wirebench results v2 and v1, upgrading v1 in
+// memory (no phases; thresholds without the level they read); refuses anything else.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,7 +12,13 @@ export interface LoadedRun {
   /** The folder holding it, where the report goes. */
   dir: string;
   results: ShootoutResults;
+  /** The schema the file was written in, when it was upgraded on reading (an older run). */
+  upgradedFrom?: string | undefined;
 }
+
+export const RESULTS_SCHEMA_V1 = 'wirebench.results/v1';
+/** Every schema readRun reads, newest first. */
+export const READABLE_SCHEMAS = [RESULTS_SCHEMA, RESULTS_SCHEMA_V1] as const;
 
 /** A run argument that names nothing readable, or a file that is not a run: a usage error. */
 export class RunNotFoundError extends Error {
@@ -51,29 +58,53 @@ export function resolveRunFile(run: string | undefined, runsDir = RUNS_DIR): str
   );
 }
 
+/**
+ * A v1 document as v2: v2 added `run.phases` (none recorded: []) and the level each threshold
+ * read (v1 did not say; left out). Everything else is the same shape.
+ */
+export function upgradeV1(doc: Record<string, unknown>): ShootoutResults {
+  const run = (doc.run ?? {}) as Record<string, unknown>;
+  return {
+    ...doc,
+    schema: RESULTS_SCHEMA,
+    run: { ...run, phases: Array.isArray(run.phases) ? run.phases : [] },
+    thresholds: Array.isArray(doc.thresholds) ? doc.thresholds : [],
+    warnings: Array.isArray(doc.warnings) ? doc.warnings : [],
+  } as unknown as ShootoutResults;
+}
+
 /** Parses and checks a results file; throws RunNotFoundError when it is not wirebench results. */
 export function readRun(file: string): ShootoutResults {
+  return readRunFile(file).results;
+}
+
+function readRunFile(file: string): { results: ShootoutResults; upgradedFrom?: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new RunNotFoundError(`${file} is not JSON: ${(err as Error).message}`);
   }
-  const doc = parsed as Partial<ShootoutResults> | null;
-  if (!doc || typeof doc !== 'object' || doc.schema !== RESULTS_SCHEMA) {
+  const doc = parsed as Record<string, unknown> | null;
+  const schema = doc && typeof doc === 'object' ? doc.schema : undefined;
+  if (!doc || !(READABLE_SCHEMAS as readonly unknown[]).includes(schema)) {
     throw new RunNotFoundError(
-      `${file} is not a wirebench run (schema ${JSON.stringify(doc?.schema)}, expected ${RESULTS_SCHEMA})`,
+      `${file} is not a wirebench run (schema ${JSON.stringify(schema)}, expected ${READABLE_SCHEMAS.join(' or ')})`,
     );
   }
   if (!Array.isArray(doc.results) || !doc.run || !doc.parameters) {
     throw new RunNotFoundError(`${file}: results, run or parameters missing`);
   }
-  return doc as ShootoutResults;
+  if (schema === RESULTS_SCHEMA_V1) {
+    return { results: upgradeV1(doc), upgradedFrom: RESULTS_SCHEMA_V1 };
+  }
+  return { results: doc as unknown as ShootoutResults };
 }
 
 export function loadRun(run: string | undefined, runsDir = RUNS_DIR): LoadedRun {
   const file = resolveRunFile(run, runsDir);
-  return { file, dir: dirname(file), results: readRun(file) };
+  const { results, upgradedFrom } = readRunFile(file);
+  return { file, dir: dirname(file), results, ...(upgradedFrom ? { upgradedFrom } : {}) };
 }
 
 /** A short label for a run in tables: its id, or the folder name. */

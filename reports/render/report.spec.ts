@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +12,11 @@ import {
 } from '../fixtures/fixture-run.ts';
 import { overlaps, significanceOf } from './analysis.ts';
 import { buildReportContent, verdictsOf, writeReport } from './index.ts';
-import { findNewestRun, loadRun, RunNotFoundError, resolveRunFile } from './load-run.ts';
+import { findNewestRun, loadRun, RunNotFoundError, readRun, resolveRunFile } from './load-run.ts';
+import { renderMarkdown } from './markdown.ts';
+import { readWireSample } from './wire-sample.ts';
+
+const REFERENCE = join(import.meta.dirname, '..', 'reference');
 
 const spread = (median: number, min: number, max: number) => ({ median, min, max, n: 3 });
 
@@ -139,6 +143,17 @@ describe('report of the full fixture run', () => {
     assert.ok(html.includes('<td>+3.1% (−12% to +21%)</td>'));
   });
 
+  test('prints each warning once: the run’s copy of a figure warning is not repeated', () => {
+    const flags = markdown.slice(markdown.indexOf('## Flags and warnings'));
+    const list = flags.slice(0, flags.indexOf('\n## ', 3));
+    const { variant, scenario, concurrency } = PLANTED.generatorBound;
+    // results.json holds "grpc crud-read c=16: the load generator saturated first"; the report
+    // says it once, in its longer form
+    assert.equal(list.split(`${variant} ${scenario} c=${concurrency}:`).length - 1, 1);
+    assert.ok(!list.includes('the load generator saturated first'));
+    assert.ok(list.includes('warning: fixture: numbers are made up for tests'));
+  });
+
   test('flags the generator-bound measurement where it is shown', () => {
     const { variant, scenario, concurrency } = PLANTED.generatorBound;
     assert.ok(
@@ -238,6 +253,47 @@ describe('report of a quick run', () => {
     assert.ok(html.includes('Open loop: not run in the quick profile'));
     // No transcript: the wire section says how to get one.
     assert.ok(html.includes('No wire transcript was captured for this run'));
+  });
+});
+
+describe('report of the committed v1 reference run', () => {
+  test('a v1 file is read and upgraded in memory, and its report renders', () => {
+    const file = join(REFERENCE, 'results.json');
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as { schema: string; run: object };
+    assert.equal(raw.schema, 'wirebench.results/v1');
+    assert.ok(!('phases' in raw.run));
+    const run = loadRun(file);
+    assert.equal(run.upgradedFrom, 'wirebench.results/v1');
+    assert.equal(run.results.schema, 'wirebench.results/v2');
+    assert.deepEqual((run.results.run as { phases?: unknown }).phases, []);
+    const content = buildReportContent(run.results, readWireSample(REFERENCE));
+    const ids = content.sections.map((s) => s.id);
+    for (const id of ['verdict', 'flags', 'latency', 'throughput', 'open-loop', 'bytes']) {
+      assert.ok(ids.includes(id), id);
+    }
+    const md = renderMarkdown(content, new Date(0));
+    assert.match(md, /\| crud \| crud-read \| throughput at c=64 \|/);
+    // the committed report.md says the same, but for the date it was made
+    const committed = readFileSync(join(REFERENCE, 'report.md'), 'utf8');
+    const body = (text: string) => text.split('\n').filter((l) => !/generated|Generated/.test(l));
+    const differing = body(md).filter((l, i) => l !== body(committed)[i]);
+    // only the verdict's explanation of the level rule was reworded
+    assert.ok(differing.length <= 1, differing.join('\n'));
+  });
+
+  test('refuses a schema it does not know', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wirebench-schema-'));
+    try {
+      const file = join(dir, 'results.json');
+      const doc = JSON.parse(readFileSync(join(REFERENCE, 'results.json'), 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...doc, schema: 'wirebench.results/v9' }));
+      assert.throws(
+        () => readRun(file),
+        /expected wirebench\.results\/v2 or wirebench\.results\/v1/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -16,19 +16,24 @@ import {
   describeAdvantage,
   describeMetric,
   describeScenario,
+  describeThreshold,
+  figureWarnings,
   formatBytes,
   formatMargin,
   formatNumber,
   formatPercent,
   formatPercentSpread,
+  formatPhaseTimes,
   formatSpread,
   hasSpread,
+  isFallback,
+  levelsOf,
   loopAt,
   patternOf,
+  scenarioLevel,
   scenariosOf,
   type Verdict,
   variantsOf,
-  verdictLevel,
   verdictsOf,
 } from './analysis.ts';
 import {
@@ -164,18 +169,27 @@ function verdictSentence(v: Verdict): string {
       ? ` ⚠ ${bound.join(' and ')} ${bound.length === 1 ? 'was' : 'were'} limited by the load generator, not the server: its figure is a floor.`
       : '';
   const at = v.concurrency === undefined ? '' : ` at c=${v.concurrency}`;
+  const fellBack = v.fallbacks
+    .filter((f) => f.variant === v.winner?.variant || f.variant === v.runnerUp?.variant)
+    .map(
+      (f) =>
+        ` ${f.variant} was not measured at c=${v.concurrency}: read at c=${f.concurrency}, its highest.`,
+    )
+    .join('');
   if (v.significance === 'within noise') {
-    return `${scenario}: ${v.winner.variant} and ${v.runnerUp.variant} cannot be told apart by this run (their ${v.metric.label} ranges${at} overlap); on the median ${v.winner.variant} has ${describeAdvantage(v)}.${flag}`;
+    return `${scenario}: ${v.winner.variant} and ${v.runnerUp.variant} cannot be told apart by this run (their ${v.metric.label} ranges${at} overlap); on the median ${v.winner.variant} has ${describeAdvantage(v)}.${fellBack}${flag}`;
   }
-  return `${scenario}: ${v.winner.variant}, with ${describeAdvantage(v)} than ${v.runnerUp.variant}${at}, beyond the run's noise.${flag}`;
+  return `${scenario}: ${v.winner.variant}, with ${describeAdvantage(v)} than ${v.runnerUp.variant}${at}, beyond the run's noise.${fellBack}${flag}`;
 }
 
 function contenderCell(v: Verdict, which: 'winner' | 'runnerUp'): Cell {
   const c = v[which];
   if (!c) return '–';
   const bound = v.generatorBound.includes(c.variant) ? ' ⚠ generator-bound' : '';
+  const level =
+    c.loop && isFallback(c.loop, v.concurrency) ? ` at c=${c.loop.concurrency} (its highest)` : '';
   return {
-    text: `${c.variant}: ${formatSpread(c.figure, v.metric.unit)}${bound}`,
+    text: `${c.variant}: ${formatSpread(c.figure, v.metric.unit)}${level}${bound}`,
     ...(which === 'winner' ? { tone: 'strong' as const } : {}),
     ...(bound ? { title: 'the load generator, not the server, was the bottleneck' } : {}),
   };
@@ -210,7 +224,7 @@ function buildVerdictSection(results: ShootoutResults, verdicts: Verdict[]): Sec
     blocks: [
       {
         kind: 'p',
-        text: `Ranked by throughput for request/response patterns (closed loop, the highest concurrency every variant ran) and by p99 latency for streams. "Beyond noise" means the min–max ranges of the ${results.parameters.repeat} repetitions of winner and runner-up do not overlap; otherwise the run cannot tell them apart.`,
+        text: `Ranked by throughput for request/response patterns (closed loop, at the highest concurrency every variant of the scenario ran, named in the metric column; a variant not measured there is read at its own highest, and said so) and by p99 latency for streams. "Beyond noise" means the min–max ranges of the ${results.parameters.repeat} repetitions of winner and runner-up do not overlap; otherwise the run cannot tell them apart.`,
       },
       { kind: 'list', items: verdicts.map(verdictSentence) },
       {
@@ -237,6 +251,11 @@ function buildVerdictSection(results: ShootoutResults, verdicts: Verdict[]): Sec
 
 function buildFlagsSection(results: ShootoutResults): Section | undefined {
   const items: string[] = [];
+  const derived = figureWarnings(results);
+  // The figure-derived warnings are shown once each: the closed-loop and capacity ones as the
+  // report's longer sentences below, the others as they are; results.json's copies of them
+  // (written by the run) are not repeated.
+  const derivedTexts = new Set(derived.map((w) => w.text));
   for (const r of results.results) {
     for (const loop of r.closedLoop) {
       if (loop.bottleneck === 'generator') {
@@ -265,16 +284,16 @@ function buildFlagsSection(results: ShootoutResults): Section | undefined {
       );
     }
   }
-  const flagged = new Set(items);
-  const warnings = results.warnings.filter(
-    (w) => ![...flagged].some((f) => f.includes(w.split(':')[0] ?? w)),
-  );
-  for (const w of warnings) items.push(`warning: ${w}`);
-  for (const t of results.thresholds) {
-    items.push(
-      `threshold ${t.source} [${t.variant}]: ${t.passed ? 'passed' : 'BROKEN'} (actual ${t.actual === undefined ? 'not measured' : formatNumber(t.actual)})`,
-    );
+  for (const w of derived) {
+    if (w.kind === 'open-loop rate' || w.kind === 'capacity errors') {
+      items.push(`warning: ${w.text}`);
+    }
   }
+  for (const w of results.warnings) {
+    if (!derivedTexts.has(w)) items.push(`warning: ${w}`);
+  }
+  const levels = levelsOf(results);
+  for (const t of results.thresholds) items.push(describeThreshold(t, levels));
   if (items.length === 0) return undefined;
   return {
     id: 'flags',
@@ -299,14 +318,15 @@ function buildLatencySection(results: ShootoutResults): Section | undefined {
     const bidis = list.filter((r) => r.bidi);
     const loops = list.filter((r) => r.closedLoop.length > 0);
     if (loops.length > 0) {
-      const level = verdictLevel(loops);
+      const level = scenarioLevel(loops);
       const series: CurveSeries[] = [];
       const flagged = loops.some((r) => loopAt(r, level)?.bottleneck === 'generator');
       for (const r of loops) {
         const loop = loopAt(r, level);
         if (!loop) continue;
-        const label =
-          loop.concurrency === level ? r.variant : `${r.variant} (c=${loop.concurrency})`;
+        const label = isFallback(loop, level)
+          ? `${r.variant} (c=${loop.concurrency}, its highest)`
+          : r.variant;
         series.push(curveSeries(label, loop.latency));
         const flag: Cell =
           loop.bottleneck === 'generator' ? { text: '⚠ generator-bound', tone: 'warn' } : '';
@@ -877,7 +897,7 @@ function buildQueriesSection(results: ShootoutResults): Section | undefined {
   const figure = (scenario: string, variant: string) => {
     const list = byScenario(results, scenario);
     const r = list.find((x) => x.variant === variant && x.status === 'ok');
-    return r ? loopAt(r, verdictLevel(list))?.server?.storeQueriesPerOp : undefined;
+    return r ? loopAt(r, scenarioLevel(list))?.server?.storeQueriesPerOp : undefined;
   };
   const shown = variants.filter((v) => withQueries.some((s) => hasSpread(figure(s, v))));
   const palette = ['#e15759', '#59a14f', '#4e79a7', '#f28e2b'];
@@ -1165,7 +1185,10 @@ function buildEnvironmentSection(results: ShootoutResults): Section {
         rows: [
           kv('run', `${results.run.id} (${results.run.profile} profile)`),
           kv('started / finished', `${results.run.startedAt} / ${results.run.finishedAt}`),
-          kv('wall time', `${formatNumber(results.run.wallMs / 1_000)} s`),
+          kv(
+            'wall time',
+            `${formatNumber(results.run.wallMs / 1_000)} s${formatPhaseTimes(results) ? ` (${formatPhaseTimes(results)})` : ''}`,
+          ),
           kv('command', `wirebench ${results.run.argv.join(' ')}`),
           kv(
             'git',
