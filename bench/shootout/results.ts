@@ -210,6 +210,11 @@ export interface ShootoutResults {
     durationMs: number;
     warmupMs: number;
     repeat: number;
+    /**
+     * Which repetitions of an open-loop series start with the discarded warm-up: v2 runs warm
+     * the first only (as the closed loop always did); v1 runs warmed every one.
+     */
+    openLoopWarmup: 'first-repetition' | 'every-repetition';
     pinning: { server: string; load: string };
     fairness: string[];
   };

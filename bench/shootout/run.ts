@@ -101,6 +101,7 @@ export async function runShootoutPipeline(
       durationMs: options.durationMs,
       warmupMs: options.warmupMs,
       repeat: options.repeat,
+      openLoopWarmup: 'first-repetition',
       pinning: {
         server: pinning.server === null ? 'not pinned' : `core ${pinning.server}`,
         load: pinning.generator === null ? 'not pinned' : `core ${pinning.generator}`,

@@ -59,15 +59,18 @@ export function resolveRunFile(run: string | undefined, runsDir = RUNS_DIR): str
 }
 
 /**
- * A v1 document as v2: v2 added `run.phases` (none recorded: []) and the level each threshold
- * read (v1 did not say; left out). Everything else is the same shape.
+ * A v1 document as v2: v2 added `run.phases` (none recorded: []), the level each threshold read
+ * (v1 did not say; left out) and `parameters.openLoopWarmup` (v1 warmed every open-loop
+ * repetition). Everything else is the same shape.
  */
 export function upgradeV1(doc: Record<string, unknown>): ShootoutResults {
   const run = (doc.run ?? {}) as Record<string, unknown>;
+  const parameters = (doc.parameters ?? {}) as Record<string, unknown>;
   return {
     ...doc,
     schema: RESULTS_SCHEMA,
     run: { ...run, phases: Array.isArray(run.phases) ? run.phases : [] },
+    parameters: { ...parameters, openLoopWarmup: 'every-repetition' },
     thresholds: Array.isArray(doc.thresholds) ? doc.thresholds : [],
     warnings: Array.isArray(doc.warnings) ? doc.warnings : [],
   } as unknown as ShootoutResults;

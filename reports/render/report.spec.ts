@@ -277,8 +277,9 @@ describe('report of the committed v1 reference run', () => {
     const committed = readFileSync(join(REFERENCE, 'report.md'), 'utf8');
     const body = (text: string) => text.split('\n').filter((l) => !/generated|Generated/.test(l));
     const differing = body(md).filter((l, i) => l !== body(committed)[i]);
-    // only the verdict's explanation of the level rule was reworded
-    assert.ok(differing.length <= 1, differing.join('\n'));
+    // the committed report is what this renderer makes of it (re-render it with
+    // `wirebench report reports/reference` when the renderer changes)
+    assert.deepEqual(differing, []);
   });
 
   test('refuses a schema it does not know', () => {

@@ -12,6 +12,7 @@ import type {
   WireFigures,
   WireLayers,
 } from '../../bench/shootout/results.ts';
+import { findVariant } from '../../clients/variants.ts';
 import {
   describeAdvantage,
   describeMetric,
@@ -1217,10 +1218,29 @@ function buildEnvironmentSection(results: ShootoutResults): Section {
           ),
           kv(
             'timing',
-            `${p.repeat} repetitions of ${formatNumber(p.durationMs)} ms; ${formatNumber(p.warmupMs)} ms of discarded warm-up before the first of each series (before every repetition in the open loop)`,
+            `${p.repeat} repetitions of ${formatNumber(p.durationMs)} ms; ${formatNumber(p.warmupMs)} ms of discarded warm-up before the first of each series${p.openLoopWarmup === 'every-repetition' ? ' (before every repetition in the open loop)' : ''}`,
           ),
           kv('pinning', `server ${p.pinning.server}, load ${p.pinning.load}`),
         ],
+      },
+      { kind: 'heading', text: 'Variants' },
+      {
+        kind: 'table',
+        head: ['variant', 'protocol', 'codec', 'HTTP', 'server', 'client', 'ceiling', 'browser'],
+        rows: p.variants.map((name) => {
+          const v = findVariant(name);
+          if (!v) return [name, 'not a variant of this version', '', '', '', '', '', ''];
+          return [
+            name,
+            v.protocol,
+            v.clientCodec,
+            v.httpVersion,
+            v.server,
+            v.client,
+            v.ceiling,
+            v.browser ? 'yes' : 'no',
+          ];
+        }),
       },
       { kind: 'heading', text: 'Package versions' },
       {
