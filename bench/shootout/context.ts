@@ -66,10 +66,14 @@ export interface Catalog {
 
 /** A group's server, started by withServerGroup (server-group.ts) and stopped after its phases. */
 export interface StartedGroup extends GroupRef {
+  /** The group's server right now: restart() replaces it. */
   server: ServerProcess;
   /** Prometheus endpoint of the server, when it was started with metrics. */
   metricsUrl: string | undefined;
+  /** The seeded catalog: the same on every fresh server of the run (same seed and scale). */
   catalog: Catalog;
+  /** Stops the server and starts a fresh one, with the same settings, on the seeded dataset. */
+  restart(): Promise<void>;
 }
 
 /** How a group's server is started for a stage: with metrics, with gzip responses. */

@@ -242,3 +242,23 @@ export function writeResults(results: ShootoutResults, dir = RUNS_DIR): string {
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;
 }
+
+/** A row with nothing measured yet: phases fill its figures in. */
+export function emptyScenarioResult(
+  variant: string,
+  scenario: string,
+  itemsPerOp = 1,
+): ScenarioResult {
+  return {
+    variant,
+    scenario,
+    status: 'ok',
+    closedLoop: [],
+    openLoop: undefined,
+    capacity: undefined,
+    wire: undefined,
+    stream: undefined,
+    bidi: undefined,
+    itemsPerOp,
+  };
+}

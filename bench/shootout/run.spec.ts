@@ -12,48 +12,17 @@ import type {
   ShootoutOptions,
   StartedGroup,
 } from './context.ts';
+import { scenariosPhase } from './phases/scenarios.ts';
 import { forEachGroup, groupsOf, onServer, runPipeline, type Stage } from './pipeline.ts';
-import type { ScenarioResult } from './results.ts';
+import { emptyScenarioResult } from './results.ts';
 import { PIPELINE, runShootout } from './run.ts';
+import { testOptions } from './test-support.ts';
 
 function options(over: Partial<ShootoutOptions> = {}): ShootoutOptions {
-  return {
-    profile: 'quick',
-    variants: ['rest', 'grpc', 'connect-proto-h2', 'connect-json-h1'],
-    scenarios: loadScenarios().filter((s) => s.name === 'crud-read'),
-    concurrency: [1],
-    concurrencyExplicit: false,
-    rate: undefined,
-    openLoop: false,
-    durationMs: 100,
-    warmupMs: 0,
-    repeat: 1,
-    seed: 42,
-    scale: 'small',
-    capacity: { enabled: false, h1Connections: 1, h2Connections: 1, h2Streams: 1 },
-    ceilings: false,
-    h2loadCheck: false,
-    wireSample: false,
-    micro: undefined,
-    argv: [],
-    ...over,
-  };
+  return testOptions({ scenarios: loadScenarios().filter((s) => s.name === 'crud-read'), ...over });
 }
 
-function row(variant: string, scenario: string): ScenarioResult {
-  return {
-    variant,
-    scenario,
-    status: 'ok',
-    closedLoop: [],
-    openLoop: undefined,
-    capacity: undefined,
-    wire: undefined,
-    stream: undefined,
-    bidi: undefined,
-    itemsPerOp: 1,
-  };
-}
+const row = emptyScenarioResult;
 
 const names = (stages: readonly Stage[]): string[] =>
   stages.flatMap((stage) =>
@@ -232,6 +201,56 @@ describe('the shootout pipeline', () => {
       collected.phases.map((p) => p.name),
       ['first', 'second'],
     );
+  });
+
+  it('gives every variant the seeded dataset: reads first, a fresh server after writes', async () => {
+    const all = loadScenarios();
+    const pick = (name: string) => {
+      const found = all.find((s) => s.name === name);
+      assert.ok(found, name);
+      return found;
+    };
+    const pids: number[] = [];
+    const probe: ServerPhase = {
+      name: 'probe',
+      scope: 'server',
+      server: { metrics: true },
+      async run(_ctx, group: StartedGroup) {
+        pids.push(group.server.pid);
+        return {};
+      },
+    };
+    const run = (scenarios: string[]) =>
+      runPipeline(
+        {
+          options: options({
+            variants: ['connect-proto-h2', 'connect-json-h2'],
+            scenarios: scenarios.map(pick),
+            concurrency: [1],
+            concurrencyExplicit: true,
+          }),
+          wrapper: [],
+        },
+        [forEachGroup(onServer(probe, scenariosPhase, probe))],
+      );
+    // crud-write (writeCycle) is listed first, yet runs after the read.
+    const writing = await run(['crud-write', 'crud-read']);
+    assert.deepEqual(
+      writing.results.map((r) => `${r.variant} ${r.scenario} ${r.status}`),
+      [
+        'connect-proto-h2 crud-read ok',
+        'connect-proto-h2 crud-write ok',
+        'connect-json-h2 crud-read ok',
+        'connect-json-h2 crud-write ok',
+      ],
+    );
+    assert.equal(pids.length, 2);
+    assert.notEqual(pids[0], pids[1], 'what follows the writes has a fresh server');
+    for (const pid of pids)
+      assert.throws(() => process.kill(pid, 0), /ESRCH/, 'every server stopped');
+    pids.length = 0;
+    await run(['crud-read']);
+    assert.equal(pids[0], pids[1], 'reads alone keep one server for the group');
   });
 
   it('returns one result with the phases’ times, no thresholds, the run’s own warnings', async () => {

@@ -43,6 +43,7 @@ const FAIRNESS = [
   'one fresh server process per protocol implementation (serve --only), pinned to its own core where taskset exists; load on the other core',
   'same concurrency, durations, warm-up (discarded) and repetitions for every variant',
   'every client returns the same domain data (clients/contract.spec.ts)',
+  "every variant reads the seeded dataset: read-only scenarios first, and a fresh server after a variant's scenarios that write",
   'server-only capacity uses pre-encoded requests and is read against the bare hello-world of the same stack, measured in the same run',
 ];
 

@@ -34,21 +34,36 @@ export async function withServerGroup<T>(
 ): Promise<T> {
   const [first] = group.variants;
   if (!first) throw new Error(`server group ${group.name} has no variant to serve`);
-  const server = await startServerProcess({
-    only: group.name,
-    seed: ctx.options.seed,
-    scale: ctx.options.scale,
-    metrics: settings.metrics,
-    compression: settings.compression,
-    wrapper: ctx.wrapper,
-  });
+  const start = () =>
+    startServerProcess({
+      only: group.name,
+      seed: ctx.options.seed,
+      scale: ctx.options.scale,
+      metrics: settings.metrics,
+      compression: settings.compression,
+      wrapper: ctx.wrapper,
+    });
+  const metricsUrlOf = (server: ServerProcess) =>
+    server.ports.metrics ? `http://127.0.0.1:${server.ports.metrics}/metrics` : undefined;
+  let server: ServerProcess | undefined = await start();
   try {
-    const metricsUrl = server.ports.metrics
-      ? `http://127.0.0.1:${server.ports.metrics}/metrics`
-      : undefined;
     const catalog = await readCatalog(first, server.endpoints);
-    return await use({ ...group, server, metricsUrl, catalog });
+    const started: StartedGroup = {
+      ...group,
+      server,
+      metricsUrl: metricsUrlOf(server),
+      catalog,
+      async restart() {
+        const old = server;
+        server = undefined;
+        await old?.stop();
+        server = await start();
+        started.server = server;
+        started.metricsUrl = metricsUrlOf(server);
+      },
+    };
+    return await use(started);
   } finally {
-    await server.stop();
+    await server?.stop();
   }
 }

@@ -1,7 +1,7 @@
 // The compact wire sample of compareVariants rows (units, fields, messages with long strings cut);
 // library code, so a shootout phase can build one without importing reports/ or cli/.
 
-import type { LayerCounts } from '../wire/types.ts';
+import { type LayerCounts, layerTotals } from '../wire/types.ts';
 import type { CompareRow, InspectReport, ReportItem, ReportMessage } from './transcript.ts';
 
 export const WIRE_SAMPLE_SCHEMA = 'wirebench.wire-sample/v1';
@@ -130,18 +130,10 @@ function itemLines(item: ReportItem): WireSampleLine[] {
 
 function toCall(report: InspectReport): WireSampleCall {
   const protocols = new Set(report.connections.map((c) => c.protocol ?? 'http1'));
-  const layers = (d: InspectReport['wire']['request']): WireSampleLayers => ({
-    headers: d.headers,
-    framing: d.framing,
-    body: d.body,
-    trailers: d.trailers,
-    connection: d.connection,
-    total: d.total,
-  });
   return {
     transport: protocols.size > 1 ? 'mixed' : protocols.has('http2') ? 'http2' : 'http1',
-    request: layers(report.wire.request),
-    response: layers(report.wire.response),
+    request: layerTotals(report.wire.request),
+    response: layerTotals(report.wire.response),
     httpRequests: report.wire.httpRequests,
     streams: report.wire.streams,
     encodings: report.encodings,

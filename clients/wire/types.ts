@@ -24,6 +24,20 @@ export const LAYERS: readonly Layer[] = ['headers', 'trailers', 'framing', 'body
 
 export type LayerCounts = Record<Layer, number>;
 
+/** The five layers and their total, without the decoded counts: what results and samples keep. */
+export type LayerTotals = LayerCounts & { total: number };
+
+export function layerTotals(d: LayerTotals): LayerTotals {
+  return {
+    headers: d.headers,
+    framing: d.framing,
+    body: d.body,
+    trailers: d.trailers,
+    connection: d.connection,
+    total: d.total,
+  };
+}
+
 export function emptyLayers(): LayerCounts {
   return { headers: 0, trailers: 0, framing: 0, body: 0, connection: 0 };
 }

@@ -2,13 +2,10 @@
 // per-call scenario a variant ran, one call on a new connection, then one on the warm
 // connection, through an accounted client.
 
-import {
-  type CallWire,
-  createAccountedClient,
-  type DirectionBytes,
-} from '../../../clients/accounting.ts';
+import { type CallWire, createAccountedClient } from '../../../clients/accounting.ts';
 import type { Variant } from '../../../clients/contract.ts';
 import type { ServerProcess } from '../../../clients/server-process.ts';
+import { layerTotals } from '../../../clients/wire/types.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { prepareOperation } from '../../scenarios/operations.ts';
 import { isPerCallOperation } from '../../scenarios/vocabulary.ts';
@@ -21,24 +18,13 @@ import {
   type ScenarioPatch,
   type ServerPhase,
 } from '../context.ts';
-import type { ScenarioResult, WireFigures, WireLayers } from '../results.ts';
+import type { ScenarioResult, WireFigures } from '../results.ts';
 import { operationContext } from './scenarios.ts';
-
-function toLayers(d: DirectionBytes): WireLayers {
-  return {
-    headers: d.headers,
-    framing: d.framing,
-    body: d.body,
-    trailers: d.trailers,
-    connection: d.connection,
-    total: d.total,
-  };
-}
 
 function toWireCall(w: CallWire): WireFigures['firstCall'] {
   return {
-    request: toLayers(w.request),
-    response: toLayers(w.response),
+    request: layerTotals(w.request),
+    response: layerTotals(w.response),
     httpRequests: w.httpRequests + w.streams,
   };
 }

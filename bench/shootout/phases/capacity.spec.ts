@@ -4,36 +4,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadScenarios } from '../../scenarios/index.ts';
-import type { ShootoutOptions } from '../context.ts';
 import { forEachGroup, onServer, runPipeline } from '../pipeline.ts';
+import { testOptions } from '../test-support.ts';
 import { capacityPhase } from './capacity.ts';
 import { scenariosPhase } from './scenarios.ts';
 
 const scenarios = loadScenarios().filter((s) => s.name === 'crud-read' || s.name === 'list');
 const list = scenarios.find((s) => s.name === 'list')!;
 
-const options: ShootoutOptions = {
-  profile: 'quick',
+const options = testOptions({
   variants: ['rest', 'connect-proto-h2'],
   // A page size the servers refuse (1..100): measured at all only if the phase sends ListBooks
   // with the scenario's own parameters.
   scenarios: [...scenarios, { ...list, name: 'list-oversized', params: { pageSize: 101 } }],
-  concurrency: [1],
   concurrencyExplicit: true,
-  rate: undefined,
-  openLoop: false,
   durationMs: 200,
-  warmupMs: 0,
-  repeat: 1,
-  seed: 42,
-  scale: 'small',
   capacity: { enabled: true, h1Connections: 2, h2Connections: 1, h2Streams: 4 },
-  ceilings: false,
-  h2loadCheck: false,
-  wireSample: false,
-  micro: undefined,
-  argv: [],
-};
+});
 
 describe('capacity phase', () => {
   it('measures every capacity scenario with its own operation, on its own row', async () => {

@@ -13,6 +13,7 @@ import {
   prepareOperation,
 } from '../../scenarios/operations.ts';
 import { runChat, runServerStream } from '../../scenarios/streams.ts';
+import { writesData } from '../../scenarios/vocabulary.ts';
 import { bidiFigures, type ClosedLoopRep, closedLoopFigures, streamFigures } from '../aggregate.ts';
 import {
   type Catalog,
@@ -21,22 +22,11 @@ import {
   type ServerPhase,
   type StartedGroup,
 } from '../context.ts';
-import type { ClosedLoopFigures, ScenarioResult } from '../results.ts';
+import { type ClosedLoopFigures, emptyScenarioResult, type ScenarioResult } from '../results.ts';
 import { scrapeMetrics } from '../server-metrics.ts';
 
 export function emptyResult(variant: Variant, scenario: Scenario, itemsPerOp = 1): ScenarioResult {
-  return {
-    variant,
-    scenario: scenario.name,
-    status: 'ok',
-    closedLoop: [],
-    openLoop: undefined,
-    capacity: undefined,
-    wire: undefined,
-    stream: undefined,
-    bidi: undefined,
-    itemsPerOp,
-  };
+  return emptyScenarioResult(variant, scenario.name, itemsPerOp);
 }
 
 /** Why a variant cannot run a scenario, or undefined when it can. */
@@ -181,11 +171,21 @@ export const scenariosPhase: ServerPhase = {
   steps: (options, group) => group.variants.length * options.scenarios.length,
   async run(ctx, group) {
     const results: ScenarioResult[] = [];
+    // Every variant reads the seeded dataset: its read-only scenarios first, then those that
+    // write, and a fresh server for whatever follows a variant that wrote (the next variant,
+    // the bytes and capacity phases). Otherwise a variant would read what the ones before it
+    // wrote, as much as they managed to write.
+    const ordered = [
+      ...ctx.options.scenarios.filter((s) => !writesData(s.operation)),
+      ...ctx.options.scenarios.filter((s) => writesData(s.operation)),
+    ];
+    const wrote = ordered.some((s) => writesData(s.operation));
     for (const variant of group.variants) {
+      if (wrote && variant !== group.variants[0]) await group.restart();
       const client = createClient(variant, group.server.endpoints);
       try {
         const opCtx = operationContext(client, variant, group.catalog, ctx.options.seed);
-        for (const scenario of ctx.options.scenarios) {
+        for (const scenario of ordered) {
           const result = await runScenario(ctx, group, scenario, opCtx).catch(
             (err: unknown): ScenarioResult => ({
               ...emptyResult(variant, scenario),
@@ -200,6 +200,7 @@ export const scenariosPhase: ServerPhase = {
         await client.close();
       }
     }
+    if (wrote) await group.restart();
     return { results };
   },
 };

@@ -4,30 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WIRE_SAMPLE_SCHEMA } from '../../../clients/inspect/index.ts';
-import type { ShootoutOptions } from '../context.ts';
 import { forEachGroup, onServer, runPipeline } from '../pipeline.ts';
+import { testOptions } from '../test-support.ts';
 import { wireSamplePhase } from './wire-sample.ts';
 
-const options: ShootoutOptions = {
-  profile: 'quick',
+const options = testOptions({
   variants: ['rest', 'grpc', 'connect-proto-h2', 'grpc-web-h1'],
-  scenarios: [],
-  concurrency: [1],
-  concurrencyExplicit: false,
-  rate: undefined,
-  openLoop: false,
-  durationMs: 100,
-  warmupMs: 0,
-  repeat: 1,
-  seed: 42,
-  scale: 'small',
-  capacity: { enabled: false, h1Connections: 1, h2Connections: 1, h2Streams: 1 },
-  ceilings: false,
-  h2loadCheck: false,
   wireSample: true,
-  micro: undefined,
-  argv: [],
-};
+});
 
 describe('wire-sample phase', () => {
   it('captures GetBook for every variant against its group’s server, in one sample', async () => {
