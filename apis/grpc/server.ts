@@ -33,7 +33,14 @@ const MiB = 1024 * 1024;
  *
  * Streams: 100 concurrent streams per HTTP/2 connection (the RFC 9113 recommended minimum,
  * what most servers default to) bounds the work one connection can start; a client that
- * wants more concurrency opens more connections.
+ * wants more concurrency opens more connections. The client holds a call over the limit back
+ * until one of the connection's calls ends. On Node 24 a call the client cancels (or whose
+ * deadline passes) does not free its slot for that held-back call: the cancel (RST_STREAM) and
+ * the held-back call's HEADERS leave in one write, and node's HTTP/2 server still counts the
+ * reset stream while it reads them, so it refuses the newcomer with RST_STREAM
+ * (ENHANCE_YOUR_CALM), which grpc-js reports as RESOURCE_EXHAUSTED "Bandwidth exhausted or
+ * memory limit exceeded" (Node 20 frees the slot first). Clients that cancel calls should stay
+ * under the limit rather than queue at it.
  */
 export const GRPC_LIMITS = {
   maxReceiveMessageBytes: 1 * MiB,

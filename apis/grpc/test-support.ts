@@ -1,6 +1,7 @@
 // Shared by the grpc-js specs: a server on an ephemeral port with a real client, promise
 // helpers for the four call modes, and decoders from messages back to domain values.
 
+import type { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { LibraryServiceClient } from '../../schemas/gen/pbjs/library_grpc_pb.ts';
@@ -90,9 +91,23 @@ export function readAll<T>(stream: grpc.ClientReadableStream<T>): Promise<T[]> {
   });
 }
 
-/** Resolves when the server has sent its response headers (it has subscribed). */
-export function headersOf(stream: { once(e: 'metadata', l: () => void): unknown }): Promise<void> {
-  return new Promise((resolve) => stream.once('metadata', () => resolve()));
+/**
+ * Resolves when the server has sent its response headers (it has subscribed); rejects if the
+ * call fails first, so a call that never gets its headers fails the test instead of hanging it.
+ */
+export function headersOf(stream: EventEmitter): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMetadata = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (err: Error) => {
+      stream.off('metadata', onMetadata);
+      reject(err);
+    };
+    stream.once('metadata', onMetadata);
+    stream.once('error', onError);
+  });
 }
 
 /** Awaits a failing call and returns its ServiceError after checking its code. */

@@ -108,11 +108,17 @@ class Lane implements TailSource {
     this.lastChunk = undefined;
     this.previousChunk = undefined;
     this.check = request.check;
+    // The session is gone (GOAWAY, reset): this lane stops. Node 20 throws from request() on
+    // such a session; Node 24 returns a stream that fails on the next tick instead, and a lane
+    // that sent again from its 'close' would spin on nextTick without ever yielding to timers.
+    if (this.session.closed || this.session.destroyed) {
+      this.run.refuse();
+      return;
+    }
     let stream: http2.ClientHttp2Stream;
     try {
       stream = this.session.request(request.headers, request.options);
     } catch {
-      // The session is gone (GOAWAY, reset): this lane stops.
       this.run.refuse();
       return;
     }
