@@ -3,49 +3,23 @@
 // plain bytes were measured. A separate process, so that the load runs never meet a compressing
 // server. Requests stay uncompressed.
 
-import type { Variant } from '../../../clients/contract.ts';
-import {
-  errorText,
-  type GroupRef,
-  type RunContext,
-  rowsOf,
-  type ScenarioPatch,
-  type ServerPhase,
-} from '../context.ts';
-import { measureWire } from './bytes.ts';
+import type { Scenario } from '../../scenarios/index.ts';
+import { type GroupRef, type RunContext, rowsOf } from '../context.ts';
+import type { ScenarioResult } from '../results.ts';
+import { bytesPass } from './bytes.ts';
 
-function measuredRows(ctx: RunContext, group: GroupRef) {
-  return rowsOf(ctx, group).filter((row) => row.wire !== undefined);
+/** The rows whose plain bytes were measured. */
+function measuredRows(ctx: RunContext, group: GroupRef): [ScenarioResult, Scenario][] {
+  return rowsOf(ctx, group).flatMap((row): [ScenarioResult, Scenario][] => {
+    const scenario = ctx.options.scenarios.find((s) => s.name === row.scenario);
+    return scenario && row.wire !== undefined ? [[row, scenario]] : [];
+  });
 }
 
-export const bytesGzipPhase: ServerPhase = {
+export const bytesGzipPhase = bytesPass({
   name: 'bytes-gzip',
-  scope: 'server',
   server: { compression: true },
-  applies: (ctx, group) => measuredRows(ctx, group).length > 0,
-  async run(ctx, group) {
-    const patches: ScenarioPatch[] = [];
-    const warnings: string[] = [];
-    for (const row of measuredRows(ctx, group)) {
-      const variant = row.variant as Variant;
-      const scenario = ctx.options.scenarios.find((s) => s.name === row.scenario);
-      if (!scenario) continue;
-      try {
-        const wireCompressed = await measureWire(
-          scenario,
-          variant,
-          group.catalog,
-          ctx.options.seed,
-          group.server.endpoints,
-          true,
-        );
-        patches.push({ variant, scenario: scenario.name, wireCompressed });
-      } catch (err) {
-        warnings.push(
-          `${variant} ${scenario.name}: compressed bytes not measured (${errorText(err)})`,
-        );
-      }
-    }
-    return { patches, warnings };
-  },
-};
+  rows: measuredRows,
+  field: 'wireCompressed',
+  what: 'compressed bytes',
+});

@@ -67,32 +67,51 @@ function measuredRows(ctx: RunContext, group: GroupRef): [ScenarioResult, Scenar
   });
 }
 
-export const bytesPhase: ServerPhase = {
+/** One bytes pass over some of the group's rows: plain, or against a compressing server. */
+export function bytesPass(pass: {
+  name: string;
+  server: ServerPhase['server'];
+  rows: (ctx: RunContext, group: GroupRef) => [ScenarioResult, Scenario][];
+  field: 'wire' | 'wireCompressed';
+  what: string;
+}): ServerPhase {
+  const compression = pass.server.compression === true;
+  return {
+    name: pass.name,
+    scope: 'server',
+    server: pass.server,
+    applies: (ctx, group) => pass.rows(ctx, group).length > 0,
+    async run(ctx, group) {
+      const patches: ScenarioPatch[] = [];
+      const warnings: string[] = [];
+      for (const [row, scenario] of pass.rows(ctx, group)) {
+        const variant = row.variant as Variant;
+        try {
+          const figures = await measureWire(
+            scenario,
+            variant,
+            group.catalog,
+            ctx.options.seed,
+            group.server.endpoints,
+            compression,
+          );
+          patches.push({ variant, scenario: scenario.name, [pass.field]: figures });
+        } catch (err) {
+          warnings.push(
+            `${variant} ${scenario.name}: ${pass.what} not measured (${errorText(err)})`,
+          );
+        }
+      }
+      return { patches, warnings };
+    },
+  };
+}
+
+export const bytesPhase: ServerPhase = bytesPass({
   name: 'bytes',
-  scope: 'server',
   // On the server the scenarios loaded, right after them.
   server: { metrics: true },
-  applies: (ctx, group) => measuredRows(ctx, group).length > 0,
-  async run(ctx, group) {
-    const patches: ScenarioPatch[] = [];
-    const warnings: string[] = [];
-    for (const [row, scenario] of measuredRows(ctx, group)) {
-      const variant = row.variant as Variant;
-      try {
-        const wire = await measureWire(
-          scenario,
-          variant,
-          group.catalog,
-          ctx.options.seed,
-          group.server.endpoints,
-        );
-        patches.push({ variant, scenario: scenario.name, wire });
-      } catch (err) {
-        warnings.push(
-          `${variant} ${scenario.name}: bytes per operation not measured (${errorText(err)})`,
-        );
-      }
-    }
-    return { patches, warnings };
-  },
-};
+  rows: measuredRows,
+  field: 'wire',
+  what: 'bytes per operation',
+});
