@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { colourEnabled, createTable, renderPlainTable, wrapLine, wrapText } from './terminal.ts';
+import { fileURLToPath } from 'node:url';
+import { colourEnabled, renderPlainTable, wrapLine, wrapText } from './terminal.ts';
 
 const ESC = '\x1b[';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 describe('colour', () => {
   test('only on a terminal, and never when NO_COLOR is present and not empty', () => {
@@ -14,17 +17,29 @@ describe('colour', () => {
     assert.equal(colourEnabled({ isTTY: true }, { NO_COLOR: '' }), true);
   });
 
-  test('a table rendered with colour off holds no ANSI escape', () => {
-    const table = createTable({ head: ['scenario', 'ops/s'] }, false);
-    table.push(['crud-read', '5,200 (4,992–5,408)']);
-    const text = table.toString();
-    assert.ok(text.includes('crud-read'));
-    assert.ok(!text.includes(ESC), JSON.stringify(text));
-    // cli-table3 itself colours head and borders, pipes or not: the helper is what removes it
-    const coloured = createTable({ head: ['scenario'] }, true);
-    coloured.push(['crud-read']);
-    assert.ok(coloured.toString().includes(ESC));
-    assert.ok(!renderPlainTable(['a', 'b'], [['x', 'y']], { colour: false }).includes(ESC));
+  test('a table rendered with colour off holds no ANSI escape, even where colour is forced', () => {
+    // @colors/colors (under cli-table3) decides from TERM, CI and FORCE_COLOR when it loads, so
+    // the check runs in a child with FORCE_COLOR=1: there cli-table3 colours head and borders,
+    // pipes or not, and the helper is what removes them.
+    const script = [
+      "import { createTable, renderPlainTable } from './cli/terminal.ts';",
+      "const off = createTable({ head: ['scenario', 'ops/s'] }, false);",
+      "off.push(['crud-read', '5,200 (4,992–5,408)']);",
+      "const on = createTable({ head: ['scenario'] }, true);",
+      "on.push(['crud-read']);",
+      "const plain = renderPlainTable(['a', 'b'], [['x', 'y']], { colour: false });",
+      'console.log(JSON.stringify({ off: off.toString(), on: on.toString(), plain }));',
+    ].join('\n');
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '' }, encoding: 'utf8' },
+    );
+    const { off, on, plain } = JSON.parse(out) as { off: string; on: string; plain: string };
+    assert.ok(off.includes('crud-read'));
+    assert.ok(!off.includes(ESC), JSON.stringify(off));
+    assert.ok(on.includes(ESC), JSON.stringify(on));
+    assert.ok(!plain.includes(ESC), JSON.stringify(plain));
   });
 });
 
