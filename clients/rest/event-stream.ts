@@ -41,12 +41,26 @@ export function subscribeEventStream<T>(options: EventStreamOptions<T>): Subscri
     const pending: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => pending.push(event) });
     const decoder = new TextDecoder();
+    // Each read races the abort: undici's fetch does not always error a body that has
+    // chunks queued when its signal aborts (seen with ten subscribers and a few thousand
+    // events), and a read that never settles would keep the stream, its connection and the
+    // server's subscription open. Returning the iterator cancels the body, which closes the
+    // connection.
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (controller.signal.aborted) resolve('aborted');
+      else controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    let chunks: AsyncIterator<Uint8Array> | undefined;
     try {
-      for await (const chunk of await body) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
+      chunks = (await body)[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await Promise.race([chunks.next(), aborted]);
+        if (next === 'aborted' || next.done) break;
+        parser.feed(decoder.decode(next.value, { stream: true }));
         for (const event of pending.splice(0)) {
           const value = options.decode(event);
           if (value !== undefined) yield value;
+          if (controller.signal.aborted) return;
         }
       }
     } catch (err) {
@@ -55,6 +69,7 @@ export function subscribeEventStream<T>(options: EventStreamOptions<T>): Subscri
     } finally {
       // Also when the consumer stops early: the connection must not stay open.
       cancel();
+      chunks?.return?.().catch(() => {});
       for (const signal of signals) signal.removeEventListener('abort', cancel);
     }
   }

@@ -309,6 +309,34 @@ describe('REST client against a server', { timeout: 60_000 }, () => {
     await session.close();
   });
 
+  test('cancel() ends busy event streams and close() then returns', {
+    timeout: 30_000,
+  }, async () => {
+    // Ten subscribers and a few thousand events: once, the streams kept reading after cancel()
+    // and close() waited on their connections for ever.
+    const own = createRestClient(server.endpoints);
+    const subs = Array.from({ length: 10 }, () => own.watchReviews());
+    await Promise.all(subs.map((s) => s.ready));
+    const counts = subs.map(async (s) => {
+      let n = 0;
+      for await (const _ of s) n++;
+      return n;
+    });
+    const bookId = (await client.listBooks({ pageSize: 1 })).items[0]?.id ?? 1;
+    await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        own.createReview({ bookId, reviewer: 'publisher', rating: 5, body: `burst ${i}` }),
+      ),
+    );
+    for (const s of subs) s.cancel();
+    const received = await Promise.all(counts);
+    assert.ok(
+      received.every((n) => n <= 400),
+      JSON.stringify(received),
+    );
+    await own.close();
+  });
+
   test('close() ends open subscriptions and chat sessions', async () => {
     const own = createRestClient(server.endpoints);
     const watch = own.watchReviews();
