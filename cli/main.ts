@@ -1,9 +1,10 @@
-// The wirebench command line: serve, shootout, report, compare, inspect and calibrate.
+// The wirebench command line: serve, shootout, report, compare, inspect, calibrate and evolve.
 // Exit codes: 0 ok, 1 runtime failure (or a broken threshold), 2 usage error.
 
 import type { Command } from 'commander';
 import { registerCalibrateCommand } from './calibrate.ts';
 import { registerCompareCommand } from './compare.ts';
+import { registerEvolveCommand } from './evolve.ts';
 import { registerInspectCommand } from './inspect.ts';
 import { createProgram, runProgram } from './program.ts';
 import { registerReportCommand } from './report.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerCalibrateCommand(program);
   registerReportCommand(program);
   registerCompareCommand(program);
+  registerEvolveCommand(program);
   return program;
 }
 

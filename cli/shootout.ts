@@ -50,6 +50,7 @@ export const PROFILES = {
     openLoop: false,
     h2loadCheck: false,
     micro: false,
+    evolution: false,
   },
   full: {
     durationMs: 3_000,
@@ -59,6 +60,7 @@ export const PROFILES = {
     openLoop: true,
     h2loadCheck: true,
     micro: true,
+    evolution: true,
   },
 } as const;
 
@@ -80,6 +82,7 @@ interface ShootoutFlags {
   progress: boolean;
   report: boolean;
   micro: boolean;
+  evolution: boolean;
   verbose?: boolean;
 }
 
@@ -497,6 +500,7 @@ export function registerShootoutCommand(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .option('--no-report', 'do not render report.md and report.html at the end')
     .option('--no-micro', 'skip the serialization micro-benchmarks of the full profile')
+    .option('--no-evolution', 'skip the schema evolution lab of the full profile')
     .option('--verbose', 'print the full wide table of every figure (the report has it too)')
     .action(async (flags: ShootoutFlags) => {
       const profile = PROFILES[flags.profile];
@@ -530,6 +534,14 @@ export function registerShootoutCommand(program: Command): void {
                 const { runMicroBenchmarks } = await import('../bench/micro/index.ts');
                 log('serialization micro-benchmarks');
                 return runMicroBenchmarks({ scale: flags.scale, seed: flags.seed, timeMs: 500 });
+              }
+            : undefined,
+        evolution:
+          profile.evolution && flags.evolution
+            ? async (log) => {
+                const { runEvolution } = await import('../bench/evolution/lab.ts');
+                log('schema evolution lab');
+                return runEvolution();
               }
             : undefined,
         argv: process.argv.slice(2),

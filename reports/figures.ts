@@ -11,6 +11,8 @@
 // says, when a key names nothing in it, or when a measured-looking number stands outside a
 // citation. The keys are listed in FIGURE_KEYS_HELP.
 
+import { OUTCOMES } from '../bench/evolution/classify.ts';
+import type { Direction } from '../bench/evolution/results.ts';
 import type {
   ClosedLoopFigures,
   LatencyFigures,
@@ -32,6 +34,7 @@ import {
   verdictOf,
   verdictsOf,
 } from './render/analysis.ts';
+import { exchangeLabel, outcomeCounts } from './render/evolution.ts';
 import { markdownTable } from './render/markdown.ts';
 
 export const FIGURE_KEYS_HELP = `figure keys (S a scenario, V a variant, cN a closed-loop concurrency, default the verdict's):
@@ -54,6 +57,9 @@ export const FIGURE_KEYS_HELP = `figure keys (S a scenario, V a variant, cN a cl
   h2load/SERVER           our HTTP/2 generator's throughput over h2load's (SERVER: grpc-js)
   micro/PAYLOAD/CODEC/encode|decode   serialization ops/s
   size/PAYLOAD/CODEC/raw|gzip|brotli  encoded size
+  evolve/CHANGE/VARIANT/old-new|new-old/read|write   an evolution cell (works, silent loss, loud: CODE, ...)
+  evolve/CHANGE/checker/NAME                        a static checker's verdict (buf-breaking-WIRE, graphql-inspector, ...)
+  evolve/count/OUTCOME                              cross-version exchanges with that outcome
   run/id, run/profile, run/wall, env/cpu, env/node, env/cores, env/memory
 tables: headline, bytes-getbook`;
 
@@ -275,6 +281,8 @@ export function figureText(results: ShootoutResults, key: string): string {
       }
       return formatBytes(row.bytes[kind]);
     }
+    case 'evolve':
+      return evolutionFigure(results, key, rest);
     case 'run': {
       const [what] = rest;
       if (what === 'id') return results.run.id;
@@ -294,6 +302,38 @@ export function figureText(results: ShootoutResults, key: string): string {
     default:
       return formatNumeric(numericFigure(results, key, parts));
   }
+}
+
+const DIRECTION_KEYS: Record<string, Direction> = {
+  'old-new': 'old-client-new-server',
+  'new-old': 'new-client-old-server',
+};
+
+/** evolve/CHANGE/VARIANT/old-new|new-old/read|write, evolve/CHANGE/checker/NAME, evolve/count/OUTCOME. */
+function evolutionFigure(results: ShootoutResults, key: string, rest: string[]): string {
+  const evolution = results.evolution;
+  if (!evolution) fail(key, 'the run carries no evolution lab results');
+  const [first, second, third, fourth] = rest;
+  if (first === 'count') {
+    const outcome = OUTCOMES.find((o) => o === second);
+    if (!outcome) fail(key, `unknown outcome "${second}" (${OUTCOMES.join(', ')})`);
+    return String(outcomeCounts(evolution.changes.flatMap((c) => c.cells))[outcome]);
+  }
+  const change = evolution.changes.find((c) => c.name === first);
+  if (!change) fail(key, `no change set "${first}" in the evolution results`);
+  if (second === 'checker') {
+    const name = rest.slice(2).join('/');
+    // Keys hold no spaces: 'buf breaking WIRE' is buf-breaking-WIRE.
+    const checker = change.checkers.find((c) => c.checker.replaceAll(' ', '-') === name);
+    if (!checker) fail(key, `no checker "${name}" for ${first}`);
+    return checker.verdict;
+  }
+  const direction = DIRECTION_KEYS[third ?? ''];
+  if (!direction || (fourth !== 'read' && fourth !== 'write'))
+    fail(key, 'expected evolve/CHANGE/VARIANT/old-new|new-old/read|write');
+  const cell = change.cells.find((c) => c.variant === second && c.direction === direction);
+  if (!cell) fail(key, `no ${second} cell for ${first} ${third}`);
+  return exchangeLabel(cell[fourth]);
 }
 
 // ---------------------------------------------------------------------------------------------

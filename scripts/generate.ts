@@ -7,6 +7,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { evolution } from './generators/evolution.ts';
 import { openapiTypescript } from './generators/openapi-typescript.ts';
 import { protobufEs } from './generators/protobuf-es.ts';
 import { protobufJs } from './generators/protobufjs.ts';
@@ -17,7 +18,12 @@ export type { Generator } from './generators/types.ts';
 
 export const GEN_ROOT = join(REPO_ROOT, 'schemas', 'gen');
 
-export const generators: readonly Generator[] = [protobufEs, protobufJs, openapiTypescript];
+export const generators: readonly Generator[] = [
+  protobufEs,
+  protobufJs,
+  openapiTypescript,
+  evolution,
+];
 
 export interface GenerateOptions {
   /** Where the generator folders go; schemas/gen unless a test wants a scratch copy. */

@@ -6,6 +6,7 @@ import type { Variant } from '../../clients/contract.ts';
 import type { WireSample } from '../../clients/inspect/index.ts';
 import type { ServerProcess } from '../../clients/server-process.ts';
 import type { ServerGroup } from '../../clients/variants.ts';
+import type { EvolutionResults } from '../evolution/results.ts';
 import type { Scenario } from '../scenarios/index.ts';
 import type {
   CeilingResult,
@@ -39,6 +40,8 @@ export interface ShootoutOptions {
   /** Capture GetBook on the wire for every variant against the measured servers. */
   wireSample: boolean;
   micro: ((log: (line: string) => void) => Promise<MicroResult[]>) | undefined;
+  /** The schema evolution lab, when the profile runs it. */
+  evolution?: ((log: (line: string) => void) => Promise<EvolutionResults>) | undefined;
   argv: string[];
   onProgress?: ((event: ProgressEvent) => void) | undefined;
   log?: ((line: string) => void) | undefined;
@@ -94,6 +97,7 @@ export interface PhaseOutput {
   ceilings?: CeilingResult[];
   h2loadChecks?: H2loadCheck[];
   micro?: MicroResult[];
+  evolution?: EvolutionResults;
   /** GetBook on the wire for the group's variants; the groups' samples are put together. */
   wireSample?: WireSample;
   /** About the run itself: a measurement that failed, a check that did not hold. */
@@ -106,6 +110,7 @@ export interface Collected {
   ceilings: CeilingResult[];
   h2loadChecks: H2loadCheck[];
   micro: MicroResult[];
+  evolution: EvolutionResults | undefined;
   wireSample: WireSample | undefined;
   warnings: string[];
   phases: PhaseTiming[];

@@ -66,6 +66,7 @@ export function emptyCollected(): Collected {
     ceilings: [],
     h2loadChecks: [],
     micro: [],
+    evolution: undefined,
     wireSample: undefined,
     warnings: [],
     phases: [],
@@ -84,6 +85,7 @@ export function mergeOutput(into: Collected, output: PhaseOutput): void {
   into.ceilings.push(...(output.ceilings ?? []));
   into.h2loadChecks.push(...(output.h2loadChecks ?? []));
   into.micro.push(...(output.micro ?? []));
+  if (output.evolution) into.evolution = output.evolution;
   if (output.wireSample) {
     into.wireSample = into.wireSample
       ? {

@@ -4,6 +4,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { EvolutionResults } from '../evolution/results.ts';
 import type { Environment } from './environment.ts';
 
 /** v2 added run.phases and the level a threshold read (v1 files are upgraded on reading). */
@@ -222,6 +223,8 @@ export interface ShootoutResults {
   h2loadChecks: H2loadCheck[];
   results: ScenarioResult[];
   micro: MicroResult[];
+  /** The schema evolution lab's results (its own schema), in runs whose profile has it. */
+  evolution?: EvolutionResults;
   thresholds: ThresholdResult[];
   warnings: string[];
 }

@@ -11,6 +11,7 @@ import { bytesPhase } from './phases/bytes.ts';
 import { bytesGzipPhase } from './phases/bytes-gzip.ts';
 import { capacityPhase } from './phases/capacity.ts';
 import { baseCeilingPhase, ceilingsPhase } from './phases/ceilings.ts';
+import { evolutionPhase } from './phases/evolution.ts';
 import { h2loadCheckPhase } from './phases/h2load-check.ts';
 import { microPhase } from './phases/micro.ts';
 import { openLoopPhase } from './phases/open-loop.ts';
@@ -36,6 +37,7 @@ export const PIPELINE: readonly Stage[] = [
   forEachGroup(onServer(openLoopPhase)),
   h2loadCheckPhase,
   microPhase,
+  evolutionPhase,
 ];
 
 const FAIRNESS = [
@@ -113,6 +115,7 @@ export async function runShootoutPipeline(
     h2loadChecks: collected.h2loadChecks,
     results: collected.results,
     micro: collected.micro,
+    ...(collected.evolution ? { evolution: collected.evolution } : {}),
     // Evaluated by the analysis module from these results, not here.
     thresholds: [],
     warnings: [...warnings, ...collected.warnings],

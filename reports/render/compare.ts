@@ -14,8 +14,8 @@ import {
   scenariosOf,
   sortScenarios,
 } from './analysis.ts';
+import type { Cell } from './content.ts';
 import { markdownTable } from './markdown.ts';
-import type { Cell } from './sections.ts';
 
 export const METRICS = ['throughput', 'p50', 'p99', 'capacity', 'bytes', 'cpu'] as const;
 export type MetricName = (typeof METRICS)[number];

@@ -3,7 +3,7 @@
 // network" something the browser enforces, not just something we hope.
 
 import { inlineSvg } from './charts.ts';
-import type { Block, Cell, ReportContent, Section } from './sections.ts';
+import type { Block, Cell, ReportContent, Section } from './content.ts';
 import type { WireSample, WireSampleCall } from './wire-sample.ts';
 
 export function escapeHtml(text: string): string {
@@ -22,7 +22,7 @@ function inline(text: string): string {
 const CSS = `
 :root { --fg: #1d2330; --muted: #5d6677; --line: #dde2ea; --bg: #fff; --soft: #f5f7fa;
   --good: #137a3d; --good-bg: #e3f4e8; --bad: #b3261e; --bad-bg: #fbe4e2; --warn: #8a5a00;
-  --warn-bg: #fff1d1; --accent: #1a56b8; }
+  --warn-bg: #fff1d1; --accent: #1a56b8; --alarm: #fff; --alarm-bg: #8c1d18; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--fg); background: var(--bg);
   font: 14px/1.5 system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif; }
@@ -50,6 +50,7 @@ tbody tr:hover { background: #fafbfd; }
 .good { color: var(--good); background: var(--good-bg); font-weight: 600; }
 .bad { color: var(--bad); background: var(--bad-bg); font-weight: 600; }
 .warn { color: var(--warn); background: var(--warn-bg); }
+.alarm { color: var(--alarm); background: var(--alarm-bg); font-weight: 700; }
 .muted { color: var(--muted); }
 .strong { font-weight: 700; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; }

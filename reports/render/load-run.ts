@@ -4,7 +4,11 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { EVOLUTION_SCHEMA, type EvolutionResults } from '../../bench/evolution/results.ts';
 import { RESULTS_SCHEMA, RUNS_DIR, type ShootoutResults } from '../../bench/shootout/results.ts';
+
+/** The evolution lab's results beside a run's (cli/evolve.ts writes it). */
+export const EVOLUTION_FILE = 'evolution.json';
 
 export interface LoadedRun {
   /** The results.json path. */
@@ -99,9 +103,32 @@ function readRunFile(file: string): { results: ShootoutResults; upgradedFrom?: s
     throw new RunNotFoundError(`${file}: results, run or parameters missing`);
   }
   if (schema === RESULTS_SCHEMA_V1) {
-    return { results: upgradeV1(doc), upgradedFrom: RESULTS_SCHEMA_V1 };
+    return { results: withEvolutionBeside(file, upgradeV1(doc)), upgradedFrom: RESULTS_SCHEMA_V1 };
   }
-  return { results: doc as unknown as ShootoutResults };
+  return { results: withEvolutionBeside(file, doc as unknown as ShootoutResults) };
+}
+
+/**
+ * A run whose profile did not run the evolution lab takes the lab's results from an
+ * evolution.json beside it (`wirebench evolve --out <run folder>`, the same commit): the lab
+ * measures no time, so its cells do not depend on the run they are filed with.
+ */
+function withEvolutionBeside(file: string, results: ShootoutResults): ShootoutResults {
+  if (results.evolution) return results;
+  const beside = join(dirname(file), EVOLUTION_FILE);
+  if (!existsSync(beside)) return results;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(beside, 'utf8'));
+  } catch (err) {
+    throw new RunNotFoundError(`${beside} is not JSON: ${(err as Error).message}`);
+  }
+  const schema = (doc as { schema?: unknown } | null)?.schema;
+  if (schema !== EVOLUTION_SCHEMA)
+    throw new RunNotFoundError(
+      `${beside}: schema ${JSON.stringify(schema)}, expected ${EVOLUTION_SCHEMA}`,
+    );
+  return { ...results, evolution: doc as EvolutionResults };
 }
 
 export function loadRun(run: string | undefined, runsDir = RUNS_DIR): LoadedRun {

@@ -1,14 +1,16 @@
 // The report as markdown: the same sections and tables as the HTML, charts linked as the SVG
 // files written beside it (charts/<id>.svg), wire transcripts in collapsible blocks.
 
-import type { Block, Cell, ReportContent, Section } from './sections.ts';
+import type { Block, Cell, ReportContent, Section } from './content.ts';
 import type { WireSample, WireSampleCall } from './wire-sample.ts';
 
 export const CHART_DIR = 'charts';
 
 function cellText(cell: Cell): string {
   const text = typeof cell === 'string' ? cell : cell.text;
-  const strong = typeof cell !== 'string' && (cell.tone === 'strong' || cell.tone === 'bad');
+  const strong =
+    typeof cell !== 'string' &&
+    (cell.tone === 'strong' || cell.tone === 'bad' || cell.tone === 'alarm');
   // GitHub tables take <br> for a line break inside a cell.
   const escaped = text.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
   return strong && escaped !== '' ? `**${escaped}**` : escaped;
@@ -73,7 +75,7 @@ function blockMarkdown(block: Block): string {
   }
 }
 
-function sectionMarkdown(section: Section): string {
+export function sectionMarkdown(section: Section): string {
   return [`## ${section.title}`, ...section.blocks.map(blockMarkdown)].join('\n\n');
 }
 

@@ -45,33 +45,11 @@ import {
   spreadBarChart,
   stackedBytesChart,
 } from './charts.ts';
+import type { Block, Cell, ReportContent, Section } from './content.ts';
+import { buildEvolutionSection } from './evolution.ts';
 import type { WireSample } from './wire-sample.ts';
 
-export type Tone = 'good' | 'bad' | 'warn' | 'muted' | 'strong';
-
-export type Cell = string | { text: string; tone?: Tone; title?: string };
-
-export type Block =
-  | { kind: 'p'; text: string; tone?: 'note' | 'warn' }
-  | { kind: 'list'; items: string[]; tone?: 'warn' }
-  | { kind: 'heading'; text: string }
-  | { kind: 'table'; head: string[]; rows: Cell[][]; numeric?: boolean[] }
-  | { kind: 'charts'; charts: Chart[] }
-  | { kind: 'wire'; sample: WireSample };
-
-export interface Section {
-  id: string;
-  title: string;
-  blocks: Block[];
-}
-
-export interface ReportContent {
-  title: string;
-  subtitle: string;
-  sections: Section[];
-  /** Sections left out, with why (a quick run has no open loop, streams or micro). */
-  skipped: { title: string; why: string }[];
-}
+export type { Block, Cell, ReportContent, Section, Tone } from './content.ts';
 
 const LAYERS = ['headers', 'framing', 'body', 'trailers', 'connection'] as const;
 const CURVE_POINTS: [string, number][] = [
@@ -1288,6 +1266,13 @@ export function buildReportContent(
     ['Store queries', 'no nested scenario with store counts', buildQueriesSection(results)],
     ['Capacity and ceilings', 'capacity runs were skipped', buildCapacitySection(results)],
     ['GetBook on the wire', 'no crud-read in this run', buildWireSection(results, sample)],
+    [
+      'Schema evolution',
+      results.run.profile === 'quick'
+        ? 'the evolution lab is not run in the quick profile (`wirebench evolve` runs it alone)'
+        : 'the evolution lab was skipped',
+      results.evolution ? buildEvolutionSection(results.evolution) : undefined,
+    ],
   ];
   const sections: Section[] = [buildVerdictSection(results, verdicts)];
   const skipped: ReportContent['skipped'] = [];
