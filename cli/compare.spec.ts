@@ -75,8 +75,8 @@ describe('wirebench compare', () => {
       assert.match(out, new RegExp(`^grpc +throughput ops/s c=${c} `, 'm'));
   });
 
-  test('compares a v1 run (the committed reference) with a v2 run', async () => {
-    const reference = join(import.meta.dirname, '../reports/reference/results.json');
+  test('compares a v1 run (the earlier reference, kept as a fixture) with a v2 run', async () => {
+    const reference = join(import.meta.dirname, '../reports/fixtures/v1-run/results.json');
     const v1 = JSON.parse(readFileSync(reference, 'utf8')) as { schema: string };
     assert.equal(v1.schema, 'wirebench.results/v1');
     const v2 = buildFixtureRun({ id: '20260103T000000Z-ccccccc' });

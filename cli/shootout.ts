@@ -445,7 +445,7 @@ export function registerShootoutCommand(program: Command): void {
     .command('shootout')
     .description('run every protocol variant through every scenario and write raw results')
     .addOption(
-      new Option('--profile <profile>', 'quick (about 3 minutes on 2 cores) or full (about 30)')
+      new Option('--profile <profile>', 'quick (about 4 minutes on 2 cores) or full (about 31)')
         .choices(['quick', 'full'])
         .default('quick'),
     )

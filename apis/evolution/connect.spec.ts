@@ -10,14 +10,9 @@ import { base64Decode } from '@bufbuild/protobuf/wire';
 import { createConnectClient } from '../../clients/evolution/connect.ts';
 import { findChangeSet } from '../../schemas/evolution/catalogue.ts';
 import { esToPlain, findEsMethod, loadProtoContract } from '../../schemas/evolution/proto-plain.ts';
-import {
-  type EvolutionClient,
-  type EvolutionVariant,
-  LoudFailure,
-  type ServerRecord,
-  type Version,
-} from '../../schemas/evolution/types.ts';
+import type { EvolutionVariant, Version } from '../../schemas/evolution/types.ts';
 import { startConnectServer } from './connect.ts';
+import { type Exchange, rejection, withExchange as sharedExchange } from './test-support.ts';
 
 const VARIANTS = ['grpc-connect', 'grpc-web', 'connect-proto', 'connect-json'] as const;
 
@@ -29,52 +24,14 @@ const CODES: Record<(typeof VARIANTS)[number], { notFound: string; invalid: stri
   'connect-json': { notFound: 'not_found', invalid: 'invalid_argument' },
 };
 
-interface Exchange {
-  client: EvolutionClient;
-  records: ServerRecord[];
-}
-
-async function withExchange(
+/** A connect-node server of one version and a client of another, over one variant. */
+const withExchange = (
   name: string,
   server: Version,
   client: Version,
   variant: EvolutionVariant,
   run: (exchange: Exchange) => Promise<void>,
-): Promise<void> {
-  const change = findChangeSet(name);
-  assert.ok(change, `${name} is in the catalogue`);
-  const records: ServerRecord[] = [];
-  const started = await startConnectServer({
-    change,
-    version: server,
-    record: (r) => records.push(r),
-  });
-  try {
-    const evolutionClient = await createConnectClient({
-      change,
-      version: client,
-      variant,
-      baseUrl: `http://127.0.0.1:${started.port}`,
-    });
-    try {
-      await run({ client: evolutionClient, records });
-    } finally {
-      await evolutionClient.close();
-    }
-  } finally {
-    await started.close();
-  }
-}
-
-async function rejection(pending: Promise<unknown>): Promise<LoudFailure> {
-  try {
-    await pending;
-  } catch (err) {
-    assert.ok(err instanceof LoudFailure, `a LoudFailure, not ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
-}
+) => sharedExchange(startConnectServer, createConnectClient, variant, name, server, client, run);
 
 describe('connect-node evolution server', () => {
   for (const variant of VARIANTS) {

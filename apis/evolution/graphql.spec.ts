@@ -6,56 +6,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createGraphqlClient } from '../../clients/evolution/graphql.ts';
 import { BASE_BOOK, findChangeSet } from '../../schemas/evolution/catalogue.ts';
-import {
-  type EvolutionClient,
-  LoudFailure,
-  type Plain,
-  type ServerRecord,
-  type Version,
-} from '../../schemas/evolution/types.ts';
+import { LoudFailure, type Version } from '../../schemas/evolution/types.ts';
 import { startGraphqlServer } from './graphql.ts';
+import { type Exchange, withExchange as sharedExchange, withoutId } from './test-support.ts';
 
-interface Exchange {
-  client: EvolutionClient;
-  records: ServerRecord[];
-}
-
-/** A server of one version and a client of another, both closed when `run` ends. */
-async function withExchange(
+/** A graphql server of one version and a graphql client of another. */
+const withExchange = (
   name: string,
   server: Version,
   client: Version,
   run: (exchange: Exchange) => Promise<void>,
-): Promise<void> {
-  const change = findChangeSet(name);
-  assert.ok(change, `no change set ${name}`);
-  const records: ServerRecord[] = [];
-  const started = await startGraphqlServer({
-    change,
-    version: server,
-    record: (r) => records.push(r),
-  });
-  try {
-    const evolutionClient = await createGraphqlClient({
-      change,
-      version: client,
-      variant: 'graphql',
-      baseUrl: `http://127.0.0.1:${started.port}`,
-    });
-    try {
-      await run({ client: evolutionClient, records });
-    } finally {
-      await evolutionClient.close();
-    }
-  } finally {
-    await started.close();
-  }
-}
-
-function withoutId(book: Plain): Plain {
-  const { id: _, ...rest } = book;
-  return rest;
-}
+) => sharedExchange(startGraphqlServer, createGraphqlClient, 'graphql', name, server, client, run);
 
 /** Asserts a LoudFailure with this code whose message matches. */
 function loud(code: string, message: RegExp) {

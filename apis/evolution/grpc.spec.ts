@@ -8,60 +8,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGrpcClient } from '../../clients/evolution/grpc.ts';
 import { findChangeSet } from '../../schemas/evolution/catalogue.ts';
 import { findPbjsMethod, loadProtoContract } from '../../schemas/evolution/proto-plain.ts';
-import {
-  type EvolutionClient,
-  LoudFailure,
-  type ServerRecord,
-  type Version,
-} from '../../schemas/evolution/types.ts';
+import type { Version } from '../../schemas/evolution/types.ts';
 import { startGrpcServer } from './grpc.ts';
+import { type Exchange, rejection, withExchange as sharedExchange } from './test-support.ts';
 
-interface Exchange {
-  client: EvolutionClient;
-  records: ServerRecord[];
-}
-
-/** A server of one version and a client of another, both closed when `run` ends. */
-async function withExchange(
+/** A grpc-js server of one version and a grpc-js client of another. */
+const withExchange = (
   name: string,
   server: Version,
   client: Version,
   run: (exchange: Exchange) => Promise<void>,
-): Promise<void> {
-  const change = findChangeSet(name);
-  assert.ok(change, `${name} is in the catalogue`);
-  const records: ServerRecord[] = [];
-  const started = await startGrpcServer({
-    change,
-    version: server,
-    record: (r) => records.push(r),
-  });
-  try {
-    const evolutionClient = await createGrpcClient({
-      change,
-      version: client,
-      variant: 'grpc',
-      baseUrl: `http://127.0.0.1:${started.port}`,
-    });
-    try {
-      await run({ client: evolutionClient, records });
-    } finally {
-      await evolutionClient.close();
-    }
-  } finally {
-    await started.close();
-  }
-}
-
-async function rejection(pending: Promise<unknown>): Promise<LoudFailure> {
-  try {
-    await pending;
-  } catch (err) {
-    assert.ok(err instanceof LoudFailure, `a LoudFailure, not ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
-}
+) => sharedExchange(startGrpcServer, createGrpcClient, 'grpc', name, server, client, run);
 
 /** Field numbers present in a message's bytes (top level only). */
 async function fieldNumbers(name: string, version: Version, base64: string): Promise<number[]> {

@@ -6,56 +6,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createRestClient } from '../../clients/evolution/rest.ts';
 import { BASE_BOOK, findChangeSet } from '../../schemas/evolution/catalogue.ts';
-import {
-  type EvolutionClient,
-  LoudFailure,
-  type Plain,
-  type ServerRecord,
-  type Version,
-} from '../../schemas/evolution/types.ts';
+import { LoudFailure, type Version } from '../../schemas/evolution/types.ts';
 import { startRestServer } from './rest.ts';
+import { type Exchange, withExchange as sharedExchange, withoutId } from './test-support.ts';
 
-interface Exchange {
-  client: EvolutionClient;
-  records: ServerRecord[];
-}
-
-/** A server of one version and a client of another, both closed when `run` ends. */
-async function withExchange(
+/** A rest server of one version and a rest client of another. */
+const withExchange = (
   name: string,
   server: Version,
   client: Version,
   run: (exchange: Exchange) => Promise<void>,
-): Promise<void> {
-  const change = findChangeSet(name);
-  assert.ok(change, `no change set ${name}`);
-  const records: ServerRecord[] = [];
-  const started = await startRestServer({
-    change,
-    version: server,
-    record: (r) => records.push(r),
-  });
-  try {
-    const evolutionClient = await createRestClient({
-      change,
-      version: client,
-      variant: 'rest',
-      baseUrl: `http://127.0.0.1:${started.port}`,
-    });
-    try {
-      await run({ client: evolutionClient, records });
-    } finally {
-      await evolutionClient.close();
-    }
-  } finally {
-    await started.close();
-  }
-}
-
-function withoutId(book: Plain): Plain {
-  const { id: _, ...rest } = book;
-  return rest;
-}
+) => sharedExchange(startRestServer, createRestClient, 'rest', name, server, client, run);
 
 const SUBTITLED = { ...withoutId(BASE_BOOK), subtitle: 'A novel of Gethen' };
 

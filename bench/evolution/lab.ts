@@ -278,7 +278,11 @@ export function disagreementsOf(
     );
     if (mine.length === 0) continue;
     const observed = [...new Set(mine.flatMap((c) => [c.read.outcome, c.write.outcome]))];
-    const bad = mine.filter((c) => c.read.outcome !== 'works' || c.write.outcome !== 'works');
+    // A checker is wrong to pass a change when data was lost or changed without a word; a
+    // loud failure (a new client calling what an old server lacks) is not lost data.
+    const silent = (o: Outcome) => o === 'silent-loss' || o === 'silent-wrong-data';
+    const bad = mine.filter((c) => silent(c.read.outcome) || silent(c.write.outcome));
+    const worked = mine.every((c) => c.read.outcome === 'works' && c.write.outcome === 'works');
     if (checker.verdict === 'safe' && bad.length > 0) {
       out.push({
         change,
@@ -287,10 +291,10 @@ export function disagreementsOf(
         kind: 'passed-but-failed',
         variants: [...new Set(bad.map((c) => c.variant))],
         directions: CROSS_DIRECTIONS.filter((d) => bad.some((c) => c.direction === d)),
-        observed: observed.filter((o) => o !== 'works'),
+        observed: observed.filter(silent),
       });
     }
-    if (checker.verdict === 'breaking' && bad.length === 0) {
+    if (checker.verdict === 'breaking' && worked) {
       out.push({
         change,
         checker: checker.checker,

@@ -60,7 +60,10 @@ export interface Disagreement {
   change: string;
   checker: string;
   verdict: CheckerResult['verdict'];
-  /** 'passed-but-failed': safe, yet a cell lost data, read wrong data or failed loudly. */
+  /**
+   * 'passed-but-failed': called safe, yet a cell lost data or read wrong data without an
+   * error; 'failed-but-worked': called breaking, yet every exchange of its variants worked.
+   */
   kind: 'passed-but-failed' | 'failed-but-worked';
   variants: EvolutionVariant[];
   /** The directions those cells ran in. */

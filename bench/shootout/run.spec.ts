@@ -12,6 +12,7 @@ import type {
   ShootoutOptions,
   StartedGroup,
 } from './context.ts';
+import { evolutionPhase } from './phases/evolution.ts';
 import { scenariosPhase } from './phases/scenarios.ts';
 import { forEachGroup, groupsOf, onServer, runPipeline, type Stage } from './pipeline.ts';
 import { emptyScenarioResult } from './results.ts';
@@ -46,7 +47,35 @@ describe('the shootout pipeline', () => {
       'open-loop',
       'h2load-check',
       'micro',
+      'evolution',
     ]);
+  });
+
+  it('files the evolution lab under results.evolution when the profile runs it', async () => {
+    const lab = {
+      schema: 'wirebench.evolution/v1',
+      createdAt: '2026-12-02T00:00:00.000Z',
+      node: process.version,
+      variants: [],
+      changes: [],
+      baselineFailures: [],
+      wallMs: 1,
+    } as const;
+    const ran = await runShootout(
+      options({
+        variants: ['rest'],
+        evolution: async () => ({ ...lab, variants: [], changes: [], baselineFailures: [] }),
+      }),
+      [evolutionPhase],
+    );
+    assert.deepEqual(ran.evolution?.schema, lab.schema);
+    assert.deepEqual(
+      ran.run.phases?.map((p) => p.name),
+      ['evolution'],
+    );
+    const skipped = await runShootout(options({ variants: ['rest'] }), [evolutionPhase]);
+    assert.equal(skipped.evolution, undefined);
+    assert.deepEqual(skipped.run.phases, []);
   });
 
   it('never puts load on a compressing server, nor the gzip bytes on a plain one', () => {

@@ -112,6 +112,7 @@ describe('the HTML report in Chromium', { skip }, () => {
       queries: 1,
       capacity: 1,
       wire: 0,
+      evolution: 0,
       capabilities: 0,
       environment: 0,
     });

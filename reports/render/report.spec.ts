@@ -17,6 +17,7 @@ import { renderMarkdown } from './markdown.ts';
 import { readWireSample } from './wire-sample.ts';
 
 const REFERENCE = join(import.meta.dirname, '..', 'reference');
+const V1_RUN = join(import.meta.dirname, '..', 'fixtures', 'v1-run');
 
 const spread = (median: number, min: number, max: number) => ({ median, min, max, n: 3 });
 
@@ -39,6 +40,8 @@ const FULL_CHARTS: Record<string, number> = {
   queries: 1,
   capacity: 1,
   wire: 0,
+  // the evolution matrix is tables, no chart
+  evolution: 0,
   capabilities: 0,
   environment: 0,
 };
@@ -246,7 +249,7 @@ describe('report of a quick run', () => {
     }
     assert.deepEqual(
       content.skipped.map((s) => s.title),
-      ['Open loop', 'Serialization cost', 'Stream metrics'],
+      ['Open loop', 'Serialization cost', 'Stream metrics', 'Schema evolution'],
     );
     const written = writeReport(run.results, run.dir, undefined);
     const html = readFileSync(written.html, 'utf8');
@@ -256,9 +259,9 @@ describe('report of a quick run', () => {
   });
 });
 
-describe('report of the committed v1 reference run', () => {
+describe('a v1 run (the earlier reference, kept as a fixture)', () => {
   test('a v1 file is read and upgraded in memory, and its report renders', () => {
-    const file = join(REFERENCE, 'results.json');
+    const file = join(V1_RUN, 'results.json');
     const raw = JSON.parse(readFileSync(file, 'utf8')) as { schema: string; run: object };
     assert.equal(raw.schema, 'wirebench.results/v1');
     assert.ok(!('phases' in raw.run));
@@ -266,19 +269,41 @@ describe('report of the committed v1 reference run', () => {
     assert.equal(run.upgradedFrom, 'wirebench.results/v1');
     assert.equal(run.results.schema, 'wirebench.results/v2');
     assert.deepEqual((run.results.run as { phases?: unknown }).phases, []);
-    const content = buildReportContent(run.results, readWireSample(REFERENCE));
+    const content = buildReportContent(run.results, readWireSample(V1_RUN));
     const ids = content.sections.map((s) => s.id);
     for (const id of ['verdict', 'flags', 'latency', 'throughput', 'open-loop', 'bytes']) {
       assert.ok(ids.includes(id), id);
     }
+    assert.match(
+      renderMarkdown(content, new Date(0)),
+      /\| crud \| crud-read \| throughput at c=64 \|/,
+    );
+  });
+});
+
+describe('report of the committed reference run', () => {
+  test('is a v2 run with its evolution matrix, and report.md is what this renderer makes of it', () => {
+    const file = join(REFERENCE, 'results.json');
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as {
+      schema: string;
+      run: { phases: unknown[] };
+    };
+    assert.equal(raw.schema, 'wirebench.results/v2');
+    assert.ok(raw.run.phases.length > 0);
+    const run = loadRun(file);
+    assert.equal(run.upgradedFrom, undefined);
+    // the lab's results come from evolution.json beside results.json
+    assert.equal(run.results.evolution?.schema, 'wirebench.evolution/v1');
+    const content = buildReportContent(run.results, readWireSample(REFERENCE));
+    const ids = content.sections.map((s) => s.id);
+    for (const id of ['verdict', 'latency', 'throughput', 'open-loop', 'bytes', 'evolution']) {
+      assert.ok(ids.includes(id), id);
+    }
     const md = renderMarkdown(content, new Date(0));
-    assert.match(md, /\| crud \| crud-read \| throughput at c=64 \|/);
-    // the committed report.md says the same, but for the date it was made
     const committed = readFileSync(join(REFERENCE, 'report.md'), 'utf8');
     const body = (text: string) => text.split('\n').filter((l) => !/generated|Generated/.test(l));
     const differing = body(md).filter((l, i) => l !== body(committed)[i]);
-    // the committed report is what this renderer makes of it (re-render it with
-    // `wirebench report reports/reference` when the renderer changes)
+    // re-render it with `wirebench report reports/reference` when the renderer changes
     assert.deepEqual(differing, []);
   });
 
