@@ -58,6 +58,50 @@ export async function startServerProcess(
     ...(options.compression ? ['--compression'] : []),
     ...(options.metrics ? ['--metrics-port', '0'] : []),
   ];
+  const started = await spawnServing<ServingLine>(args, {
+    wrapper: options.wrapper,
+    env: options.env,
+    startTimeoutMs: options.startTimeoutMs ?? 30_000,
+    label: 'serve',
+  });
+  const { child, stop } = started;
+  const ports = started.line.ports ?? {};
+  return {
+    child,
+    pid: child.pid as number,
+    ports,
+    endpoints: {
+      http: `http://${host}:${ports.http ?? 0}`,
+      h2: `http://${host}:${ports.h2 ?? 0}`,
+      grpc: `${host}:${ports.grpc ?? 0}`,
+    },
+    stop,
+  };
+}
+
+/** A child that prints one JSON line saying it serves: what it printed, and how to stop it. */
+export interface ServingChild<T> {
+  readonly child: ChildProcess;
+  readonly line: T;
+  /** Sends SIGTERM, waits for the exit (SIGKILL after `graceMs`) and returns the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/**
+ * Spawns `node <args>` from the repository root (behind `wrapper`, if any) and waits for the
+ * JSON line whose `msg` is "serving". The child stops on its own when its stdin ends, that is
+ * when this process dies, however it dies; its stdout keeps being drained.
+ */
+export async function spawnServing<T extends { msg?: string }>(
+  args: string[],
+  options: {
+    wrapper?: string[] | undefined;
+    env?: NodeJS.ProcessEnv | undefined;
+    startTimeoutMs: number;
+    /** Names the child in errors. */
+    label: string;
+  },
+): Promise<ServingChild<T>> {
   const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args];
   const child = spawn(command as string, commandArgs, {
     cwd: REPO_ROOT,
@@ -71,7 +115,7 @@ export async function startServerProcess(
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
   const lines = createInterface({ input: child.stdout! });
-  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const { startTimeoutMs: timeoutMs, label } = options;
 
   const stop = async (graceMs = 5_000): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
@@ -85,42 +129,32 @@ export async function startServerProcess(
   };
 
   try {
-    const serving = await new Promise<ServingLine>((resolvePorts, reject) => {
+    const line = await new Promise<T>((resolveLine, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`serve did not report its ports within ${timeoutMs} ms: ${stderr}`)),
+        () =>
+          reject(new Error(`${label} did not report its ports within ${timeoutMs} ms: ${stderr}`)),
         timeoutMs,
       );
-      lines.on('line', (line) => {
-        let entry: ServingLine;
+      lines.on('line', (text) => {
+        let entry: T;
         try {
-          entry = JSON.parse(line) as ServingLine;
+          entry = JSON.parse(text) as T;
         } catch {
           return;
         }
         if (entry.msg === 'serving') {
           clearTimeout(timer);
-          resolvePorts(entry);
+          resolveLine(entry);
         }
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`serve exited with code ${code} before serving: ${stderr}`));
+        reject(new Error(`${label} exited with code ${code} before serving: ${stderr}`));
       });
     });
     // Keep draining stdout so that the server never blocks on a full pipe.
     lines.on('line', () => {});
-    const ports = serving.ports ?? {};
-    return {
-      child,
-      pid: child.pid as number,
-      ports,
-      endpoints: {
-        http: `http://${host}:${ports.http ?? 0}`,
-        h2: `http://${host}:${ports.h2 ?? 0}`,
-        grpc: `${host}:${ports.grpc ?? 0}`,
-      },
-      stop,
-    };
+    return { child, line, stop };
   } catch (err) {
     await stop(0);
     throw err;

@@ -26,8 +26,8 @@ export const CROSS_DIRECTIONS: readonly Direction[] = [
 export type Leg = 'request' | 'response' | 'echo';
 
 export interface LegObservation {
+  /** request: client → server; response and echo: server → client. */
   leg: Leg;
-  /** Who sent and who read: 'client → server' on the request, the reverse otherwise. */
   outcome: Outcome;
   discrepancies: Discrepancy[];
   unknownToReceiver: string[];
@@ -76,6 +76,7 @@ export interface ChangeSetResult {
   description: string;
   use: string;
   notes?: { proto?: string; graphql?: string; openapi?: string };
+  /** The cross-version cells; the equal-version baselines that failed are in baselineFailures. */
   cells: EvolutionCell[];
   checkers: CheckerResult[];
   disagreements: Disagreement[];

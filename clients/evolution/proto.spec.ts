@@ -1,13 +1,10 @@
 // Old clients against new servers and new against old, for every proto variant, through the
-// real evolution clients and servers. The servers run in a child process, as clients reach
-// every server over the network; each test starts its own and stops it again.
+// real evolution clients and servers. The servers run in their child process
+// (startEvolutionServers), as clients reach every server: over the network.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface, type Interface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { findChangeSet } from '../../schemas/evolution/catalogue.ts';
+import { CHANGE_SETS, findChangeSet } from '../../schemas/evolution/catalogue.ts';
 import { findPbjsMethod, loadProtoContract } from '../../schemas/evolution/proto-plain.ts';
 import {
   type ClientReading,
@@ -21,103 +18,13 @@ import {
 } from '../../schemas/evolution/types.ts';
 import { createConnectClient } from './connect.ts';
 import { createGrpcClient } from './grpc.ts';
-
-const REPO_ROOT = new URL('../..', import.meta.url);
-const href = (path: string) => JSON.stringify(new URL(path, REPO_ROOT).href);
-
-/**
- * The child: starts and stops servers on request and answers what they recorded, one JSON line
- * each way. A record is logged before the server answers, so a query sent after the answer
- * arrived finds it.
- */
-const HOST_SCRIPT = `
-import { createInterface } from 'node:readline';
-import { startGrpcServer } from ${href('apis/evolution/grpc.ts')};
-import { startConnectServer } from ${href('apis/evolution/connect.ts')};
-import { findChangeSet } from ${href('schemas/evolution/catalogue.ts')};
-const servers = new Map();
-const log = new Map();
-const record = (entry) => log.set(entry.exchange, [...(log.get(entry.exchange) ?? []), entry]);
-const reply = (line) => process.stdout.write(JSON.stringify(line) + '\\n');
-for await (const line of createInterface({ input: process.stdin })) {
-  const { id, start, stop, records } = JSON.parse(line);
-  if (start) {
-    const [name, version, family] = start;
-    const starter = family === 'grpc' ? startGrpcServer : startConnectServer;
-    const server = await starter({ change: findChangeSet(name), version, record });
-    servers.set(id, server);
-    reply({ id, port: server.port });
-  } else if (stop) {
-    await servers.get(stop).close();
-    servers.delete(stop);
-    reply({ id });
-  } else {
-    reply({ id, records: log.get(records) ?? [] });
-  }
-}
-for (const server of servers.values()) await server.close();
-`;
-
-interface HostReply {
-  id: number;
-  port?: number;
-  records?: ServerRecord[];
-}
-
-class ServerHost {
-  private nextId = 1;
-  private pending = new Map<number, (reply: HostReply) => void>();
-
-  private constructor(
-    private readonly child: ChildProcess,
-    private readonly lines: Interface,
-  ) {
-    lines.on('line', (line) => {
-      const reply = JSON.parse(line) as HostReply;
-      this.pending.get(reply.id)?.(reply);
-      this.pending.delete(reply.id);
-    });
-  }
-
-  static start(): ServerHost {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', HOST_SCRIPT],
-      { cwd: new URL('.', REPO_ROOT), stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    return new ServerHost(child, createInterface({ input: child.stdout! }));
-  }
-
-  private ask(request: Record<string, unknown>): Promise<HostReply> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.stdin!.write(`${JSON.stringify({ id, ...request })}\n`);
-    });
-  }
-
-  async startServer(name: string, version: Version, family: string) {
-    const { id, port } = await this.ask({ start: [name, version, family] });
-    return { port: port!, close: async () => void (await this.ask({ stop: id })) };
-  }
-
-  async records(exchange: string): Promise<ServerRecord[]> {
-    return (await this.ask({ records: exchange })).records ?? [];
-  }
-
-  async stop(): Promise<void> {
-    const exited = once(this.child, 'exit');
-    this.child.stdin!.end();
-    await exited;
-    this.lines.close();
-  }
-}
+import { type EvolutionServerProcess, startEvolutionServers } from './server-process.ts';
 
 const VARIANTS = ['grpc', 'grpc-connect', 'connect-proto', 'grpc-web', 'connect-json'] as const;
 type ProtoVariant = (typeof VARIANTS)[number];
 const isJson = (variant: ProtoVariant) => variant === 'connect-json';
 
-let host: ServerHost;
+let host: EvolutionServerProcess;
 let exchanges = 0;
 
 interface Observed {
@@ -126,7 +33,7 @@ interface Observed {
   record?: ServerRecord;
 }
 
-/** One call of a client of `client` to a fresh server of `server`; both closed afterwards. */
+/** One call of a client of `client` to the server of `server`; the client closed afterwards. */
 async function observe(
   name: string,
   variant: EvolutionVariant,
@@ -137,7 +44,6 @@ async function observe(
 ): Promise<Observed> {
   const change = findChangeSet(name);
   assert.ok(change, `${name} is in the catalogue`);
-  const started = await host.startServer(name, server, FAMILY_OF[variant]);
   let evolutionClient: EvolutionClient | undefined;
   try {
     const create = variant === 'grpc' ? createGrpcClient : createConnectClient;
@@ -145,7 +51,7 @@ async function observe(
       change,
       version: client,
       variant,
-      baseUrl: `http://127.0.0.1:${started.port}`,
+      baseUrl: host.baseUrl(name, server, FAMILY_OF[variant]),
     });
     const exchange = `exchange-${++exchanges}`;
     const observed: Observed = {};
@@ -161,7 +67,6 @@ async function observe(
     return observed;
   } finally {
     await evolutionClient?.close();
-    await started.close();
   }
 }
 
@@ -188,8 +93,8 @@ async function decodeWith(name: string, version: Version, base64: string): Promi
 }
 
 describe('proto evolution clients', () => {
-  before(() => {
-    host = ServerHost.start();
+  before(async () => {
+    host = await startEvolutionServers(CHANGE_SETS.map((c) => c.name));
   });
 
   after(async () => {

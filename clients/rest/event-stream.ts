@@ -8,7 +8,7 @@ import { toClientError } from './errors.ts';
 
 export interface EventStreamOptions<T> {
   /** Sends the request; resolves with the body once the response headers are in. */
-  open(signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  open(signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
   /** One event -> a value to yield, undefined to skip it; throws to end the stream. */
   decode(event: EventSourceMessage): T | undefined;
   /** Any of these aborting cancels the stream (the caller's, the client's own close()). */
@@ -41,21 +41,21 @@ export function subscribeEventStream<T>(options: EventStreamOptions<T>): Subscri
     const pending: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (event) => pending.push(event) });
     const decoder = new TextDecoder();
-    // Each read races the abort: undici's fetch does not always error a body that has
-    // chunks queued when its signal aborts (seen with ten subscribers and a few thousand
-    // events), and a read that never settles would keep the stream, its connection and the
-    // server's subscription open. Returning the iterator cancels the body, which closes the
-    // connection.
-    const aborted = new Promise<'aborted'>((resolve) => {
-      if (controller.signal.aborted) resolve('aborted');
-      else controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
-    let chunks: AsyncIterator<Uint8Array> | undefined;
+    // The abort cancels the reader, which settles a pending read at once: undici's fetch does
+    // not always error a body that has chunks queued when its signal aborts (seen with ten
+    // subscribers and a few thousand events), and a read that never settled kept the stream,
+    // its connection and the server's subscription open. Cancelling closes the connection.
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const stop = () => {
+      reader?.cancel().catch(() => {});
+    };
+    controller.signal.addEventListener('abort', stop, { once: true });
     try {
-      chunks = (await body)[Symbol.asyncIterator]();
+      reader = (await body).getReader();
       for (;;) {
-        const next = await Promise.race([chunks.next(), aborted]);
-        if (next === 'aborted' || next.done) break;
+        if (controller.signal.aborted) return;
+        const next = await reader.read();
+        if (next.done) break;
         parser.feed(decoder.decode(next.value, { stream: true }));
         for (const event of pending.splice(0)) {
           const value = options.decode(event);
@@ -69,7 +69,8 @@ export function subscribeEventStream<T>(options: EventStreamOptions<T>): Subscri
     } finally {
       // Also when the consumer stops early: the connection must not stay open.
       cancel();
-      chunks?.return?.().catch(() => {});
+      stop();
+      controller.signal.removeEventListener('abort', stop);
       for (const signal of signals) signal.removeEventListener('abort', cancel);
     }
   }

@@ -284,7 +284,7 @@ export function createRestClient(
             }),
           );
           if (body === null) throw new ClientError('internal', 'the event stream has no body');
-          return iterateBody(body);
+          return body;
         },
         decode(event) {
           if (event.event === 'review') return fromWireReview(JSON.parse(event.data) as WireReview);

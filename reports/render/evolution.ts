@@ -79,10 +79,6 @@ function exchangeCell(e: ExchangeObservation): Cell {
   return { text: exchangeLabel(e), tone: OUTCOME_TONE[e.outcome], ...(title ? { title } : {}) };
 }
 
-function crossCells(result: ChangeSetResult): EvolutionCell[] {
-  return result.cells.filter((c) => CROSS_DIRECTIONS.includes(c.direction));
-}
-
 /** Outcome counts over every cross-version exchange (a read and a write per cell). */
 export function outcomeCounts(cells: readonly EvolutionCell[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -101,7 +97,7 @@ function changeSetBlocks(result: ChangeSetResult, variants: readonly string[]): 
   blocks.push({ kind: 'p', text: `What for: ${result.use}.${notes ? ` ${notes}.` : ''}` });
   const head = ['variant'];
   for (const d of CROSS_DIRECTIONS) head.push(`${DIRECTIONS[d].label}: read`, 'write');
-  const cells = crossCells(result);
+  const cells = result.cells;
   const rows: Cell[][] = variants.map((variant) => {
     const row: Cell[] = [variant];
     for (const direction of CROSS_DIRECTIONS) {
@@ -139,7 +135,7 @@ function changeSetBlocks(result: ChangeSetResult, variants: readonly string[]): 
 }
 
 export function buildEvolutionSection(results: EvolutionResults): Section {
-  const all = results.changes.flatMap(crossCells);
+  const all = results.changes.flatMap((c) => c.cells);
   const counts = outcomeCounts(all);
   const exchanges = all.length * 2;
   const blocks: Block[] = [
